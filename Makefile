@@ -1,0 +1,97 @@
+# tanne: one Makefile.  make | make test | make demo | make bench | make fuzz
+# Switches: SANITIZE=1 (ASan+UBSan), DOUBLE=1 (all-float64), WERROR=1.
+
+CC      ?= cc
+PKGS    := hdf5 zlib
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+BUILD   := build
+CFLAGS  := -std=c11 -O2 -g -fPIC -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+           -Wall -Wextra -Wpedantic -Wshadow -Iinclude $(PKG_CFLAGS)
+LDLIBS  := $(PKG_LIBS) -lm
+
+ifeq ($(SANITIZE),1)
+  BUILD   := $(BUILD)-san
+  CFLAGS  += -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+  LDFLAGS += -fsanitize=address,undefined
+endif
+ifeq ($(DOUBLE),1)
+  BUILD   := $(BUILD)-double
+  CFLAGS  += -DTN_DOUBLE=1
+endif
+ifeq ($(WERROR),1)
+  CFLAGS  += -Werror
+endif
+
+LIB_SRC  := $(sort $(wildcard src/*/*.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_SRC  := $(sort $(wildcard cli/*.c))
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
+TEST_SRC := $(sort $(wildcard tests/test_*.c))
+TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
+FUZZ_SECONDS ?= 20
+
+.PHONY: all lib test bench demo fuzz format format-check clean
+.SECONDARY:
+all: lib $(BUILD)/tanne
+lib: $(BUILD)/libtanne.a $(BUILD)/libtanne.so
+
+$(BUILD)/%.o: %.c $(wildcard include/*.h src/*/*.h cli/*.h tests/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libtanne.a: $(LIB_OBJ)
+	ar rcs $@ $^
+
+$(BUILD)/libtanne.so: $(LIB_OBJ)
+	$(CC) -shared $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tanne: $(CLI_OBJ) $(BUILD)/libtanne.a
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libtanne.a $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/tests/harness.o $(BUILD)/libtanne.a
+	$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/tests/harness.o $(BUILD)/libtanne.a $(LDLIBS)
+
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libtanne.a
+	$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/libtanne.a $(LDLIBS)
+
+# Tests run from the repository root, so data is at ../shared/data (or
+# $TANNE_DATA); those that need it skip with a message where it is absent.
+test: all $(TEST_BIN)
+	@sh tests/run.sh $(BUILD) $(TEST_BIN)
+
+bench: $(BENCH_BIN)
+	@for b in $(BENCH_BIN); do $$b || exit 1; done
+
+demo: all
+	./$(BUILD)/tanne demo
+
+# libFuzzer targets, built with clang against the library sources.
+FUZZ_BUILD := build-fuzz
+fuzz:
+	@mkdir -p $(FUZZ_BUILD)
+	@for f in $(FUZZ_SRC); do \
+	  n=$$(basename $$f .c); \
+	  clang -std=c11 -g -O1 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Iinclude $(PKG_CFLAGS) \
+	    -fsanitize=fuzzer,address,undefined -o $(FUZZ_BUILD)/$$n $$f $(LIB_SRC) $(LDLIBS) || exit 1; \
+	  mkdir -p $(FUZZ_BUILD)/corpus-$$n; \
+	  echo "fuzzing $$n for $(FUZZ_SECONDS) s"; \
+	  ./$(FUZZ_BUILD)/$$n -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	    $(FUZZ_BUILD)/corpus-$$n fuzz/corpus/$${n#fuzz_} > $(FUZZ_BUILD)/$$n.log 2>&1 \
+	    || { tail -40 $(FUZZ_BUILD)/$$n.log; exit 1; }; \
+	  tail -1 $(FUZZ_BUILD)/$$n.log; \
+	done
+
+FORMAT_FILES = $(wildcard include/*.h src/*/*.c src/*/*.h cli/*.c cli/*.h tests/*.c tests/*.h \
+                 bench/*.c fuzz/*.c)
+format:
+	clang-format -i $(FORMAT_FILES)
+format-check:
+	clang-format --dry-run -Werror $(FORMAT_FILES)
+
+clean:
+	rm -rf build build-san build-double build-san-double $(FUZZ_BUILD)

@@ -1,0 +1,311 @@
+/*
+ * tanne: transferable atom-based neural-network energies.
+ *
+ * Units (everything that crosses this header):
+ *   energy eV, length Å, force eV/Å, stress eV/Å³, mass amu, time fs,
+ *   temperature K. Readers convert from the units of their file format.
+ *
+ * Shapes: `double (*pos)[3]` is [n_atoms][3]; a cell is three rows, the
+ * lattice vectors a, b, c, so that a Cartesian point is frac · cell.
+ *
+ * Stress follows ASE's sign: sigma = (1/V) dE/d(strain), negative when the
+ * system is compressed (the convention of the extxyz files it is read from).
+ *
+ * Usage:
+ *   tn_dataset *ds = tn_dataset_create();
+ *   tn_read_options opt = tn_read_options_default();
+ *   if (tn_dataset_read(ds, "aspirin.npz", &opt) != TN_STATUS_OK)
+ *     fprintf(stderr, "%s\n", tn_dataset_errmsg(ds));
+ *   tn_frame f;
+ *   tn_dataset_frame(ds, 0, &f);         // a view, valid until ds changes
+ *   const tn_column *e = tn_dataset_column(ds, TN_LABEL_ENERGY);
+ *   double e0 = e->values[0];            // eV
+ *   tn_dataset_free(ds);
+ */
+#ifndef TANNE_H
+#define TANNE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TN_VERSION_STRING "0.1.0"
+
+/* ------------------------------------------------------------------ status */
+
+typedef enum tn_status {
+  TN_STATUS_OK = 0,
+  TN_STATUS_BAD_INPUT,   /* malformed or inconsistent data in a file or argument */
+  TN_STATUS_IO,          /* a file could not be opened, read or written */
+  TN_STATUS_NO_MEMORY,   /* an allocation failed */
+  TN_STATUS_UNSUPPORTED, /* well-formed, but a feature tanne does not handle */
+  TN_STATUS_NOT_FOUND,   /* a required key, group or column is absent */
+  TN_STATUS_INVALID_ARG, /* the caller passed arguments that make no sense */
+} tn_status;
+
+/* A static, human-readable name for a status ("bad input", ...). */
+const char *tn_status_str(tn_status status);
+
+/* ------------------------------------------------------------------ random */
+
+/* xoshiro256** state. Seeded explicitly; never global. */
+typedef struct tn_rng {
+  uint64_t s[4];
+} tn_rng;
+
+void tn_rng_seed(tn_rng *rng, uint64_t seed);
+uint64_t tn_rng_next(tn_rng *rng);
+double tn_rng_uniform(tn_rng *rng); /* in [0, 1) */
+double tn_rng_normal(tn_rng *rng);  /* standard normal */
+
+/* ---------------------------------------------------------------- elements */
+
+/* Atomic number for a symbol ("Ar" -> 18), or 0 if unknown. Case-sensitive. */
+int tn_element_number(const char *symbol);
+/* Symbol for an atomic number 1..118, or NULL. */
+const char *tn_element_symbol(int z);
+/* Standard atomic mass in amu, or 0 for unknown z. */
+double tn_element_mass(int z);
+
+/* --------------------------------------------------------------- data sets */
+
+/* Names of the labels every model understands. Readers store them under these
+ * names, in internal units. */
+#define TN_LABEL_ENERGY "energy"     /* per frame, width 1, eV */
+#define TN_LABEL_FORCES "forces"     /* per atom, width 3, eV/Å */
+#define TN_LABEL_STRESS "stress"     /* per frame, width 9 (row-major), eV/Å³ */
+#define TN_LABEL_ENERGIES "energies" /* per atom, width 1, eV (atomic energies) */
+
+typedef enum tn_column_scope {
+  TN_COLUMN_SCOPE_FRAME, /* one row per frame */
+  TN_COLUMN_SCOPE_ATOM,  /* one row per atom */
+} tn_column_scope;
+
+/* How a column was typed in its file; numbers are stored as double either
+ * way, and the type only decides how they are written back. */
+typedef enum tn_column_type {
+  TN_COLUMN_TYPE_REAL,
+  TN_COLUMN_TYPE_INT,
+  TN_COLUMN_TYPE_BOOL,
+  TN_COLUMN_TYPE_STRING, /* per-frame only; text, not values */
+} tn_column_type;
+
+#define TN_NAME_MAX 64
+
+/* A named label. Rows are frames or atoms (in data-set order); a frame that
+ * lacks the column has present[f] == 0 and zeros in its rows. */
+typedef struct tn_column {
+  char name[TN_NAME_MAX];
+  tn_column_scope scope;
+  tn_column_type type;
+  int width;          /* components per row */
+  double *values;     /* [rows * width], NULL for strings */
+  uint8_t *present;   /* [n_frames] */
+  int64_t *text_at;   /* [n_frames] offset into text, strings only */
+  char *text;         /* NUL-separated pool, strings only */
+  size_t text_len;    /* bytes used in text */
+  size_t text_cap;    /* bytes allocated in text */
+  int64_t rows_cap;   /* rows allocated in values */
+} tn_column;
+
+/* Many frames in one allocation per array kind. Fields are read-only to
+ * callers; use the functions below to change a data set. */
+typedef struct tn_dataset {
+  int64_t n_frames;
+  int64_t n_atoms;       /* total over all frames */
+  int64_t *atom_start;   /* [n_frames + 1], atoms of frame f: [atom_start[f], atom_start[f+1]) */
+  int32_t *species;      /* [n_atoms] atomic numbers */
+  double (*pos)[3];      /* [n_atoms][3] Å */
+  double (*cell)[3][3];  /* [n_frames] rows are lattice vectors, Å; zero if none */
+  uint8_t (*pbc)[3];     /* [n_frames] periodic along a, b, c */
+  int n_columns;
+  tn_column *columns;    /* [n_columns] */
+  int64_t frames_cap, atoms_cap;
+  int columns_cap;
+  char errmsg[512];      /* details of the last failed call */
+} tn_dataset;
+
+/* One frame: a view into a data set, or caller-owned arrays to append. */
+typedef struct tn_frame_column {
+  const char *name;
+  tn_column_scope scope;
+  tn_column_type type;
+  int width;
+  const double *values; /* [width] per frame, [n_atoms * width] per atom */
+  const char *text;     /* strings only */
+} tn_frame_column;
+
+typedef struct tn_frame {
+  int n_atoms;
+  const int32_t *species;  /* [n_atoms] */
+  const double (*pos)[3];  /* [n_atoms][3] Å */
+  double cell[3][3];       /* rows a, b, c; Å */
+  uint8_t pbc[3];
+  int n_columns;
+  const tn_frame_column *columns; /* [n_columns]; NULL in views (use the data set) */
+} tn_frame;
+
+tn_dataset *tn_dataset_create(void); /* NULL when out of memory */
+void tn_dataset_free(tn_dataset *ds);
+const char *tn_dataset_errmsg(const tn_dataset *ds);
+
+/* Copies a frame in. A column new to the data set is added, absent (zeros,
+ * present 0) for earlier frames; a known column must keep scope, type and
+ * width. Fails with TN_STATUS_BAD_INPUT and leaves ds unchanged otherwise. */
+tn_status tn_dataset_append(tn_dataset *ds, const tn_frame *frame);
+
+/* Drops frames [n, n_frames) and any column no remaining frame carries. Used
+ * to undo a partly read file so that a failed read leaves nothing behind. */
+void tn_dataset_truncate(tn_dataset *ds, int64_t n_frames);
+
+/* A view of frame f (columns left NULL). Valid until ds next changes. */
+void tn_dataset_frame(const tn_dataset *ds, int64_t f, tn_frame *out);
+
+/* The column of that name, or NULL. */
+const tn_column *tn_dataset_column(const tn_dataset *ds, const char *name);
+/* Value row r of a column: &values[r * width]. For per-atom columns r is a
+ * data-set atom index. */
+const double *tn_column_row(const tn_column *col, int64_t r);
+/* Text of frame f in a string column, or NULL if absent. */
+const char *tn_column_text(const tn_column *col, int64_t f);
+
+/* Copies frames `which[0..n)` of src, in that order, to the end of dst. */
+tn_status tn_dataset_append_subset(tn_dataset *dst, const tn_dataset *src,
+                                   const int64_t *which, int64_t n);
+
+/* ------------------------------------------------------------ file formats */
+
+typedef enum tn_format {
+  TN_FORMAT_AUTO = 0, /* from the extension and the first bytes */
+  TN_FORMAT_EXTXYZ,
+  TN_FORMAT_NPZ,
+  TN_FORMAT_N2P2,     /* n2p2 / RuNNer input.data */
+  TN_FORMAT_ANI_HDF5,
+} tn_format;
+
+const char *tn_format_name(tn_format format);
+/* Parses "extxyz", "npz", "n2p2", "ani"; TN_FORMAT_AUTO if unknown. */
+tn_format tn_format_from_name(const char *name);
+
+/* Units of a file, as multipliers to internal units. Zero means "the format's
+ * documented default": extxyz eV and Å; npz (rMD17, sGDML, ethanol) kcal/mol
+ * and Å; n2p2 input.data eV and Å ("as given": its header does not say);
+ * ANI HDF5 Hartree and Å. */
+typedef struct tn_read_options {
+  tn_format format;
+  double energy_unit; /* eV per file energy unit */
+  double length_unit; /* Å per file length unit */
+} tn_read_options;
+
+tn_read_options tn_read_options_default(void);
+
+/* Unit names accepted by tools: "eV", "meV", "kcal/mol", "kJ/mol", "Hartree"
+ * (or "Ha"), "Ry" for energy; "Angstrom" (or "A", "Å"), "Bohr", "nm" for
+ * length. Returns the multiplier to eV or Å, or 0 if the name is unknown. */
+double tn_energy_unit(const char *name);
+double tn_length_unit(const char *name);
+
+/* Appends every frame of a file to ds. On failure ds is as it was and
+ * tn_dataset_errmsg names the file, the line (or key) and the field. */
+tn_status tn_dataset_read(tn_dataset *ds, const char *path, const tn_read_options *opt);
+
+/* Writes extended XYZ (ASE conventions) atomically: a temporary file beside
+ * path is renamed over it only once complete. */
+tn_status tn_dataset_write_extxyz(tn_dataset *ds, const char *path);
+
+/* ------------------------------------------------------------------ splits */
+
+typedef struct tn_split {
+  int64_t n_frames;            /* size of the data set it indexes */
+  uint64_t seed;
+  int64_t n_train, n_val, n_test;
+  int64_t *train, *val, *test; /* frame indices; one allocation */
+} tn_split;
+
+/* Shuffles 0..n_frames-1 with seed and cuts it into train, val, test by the
+ * fractions (which must be >= 0 and sum to at most 1; the rest is unused). */
+tn_status tn_split_make(tn_split *split, int64_t n_frames, double f_train, double f_val,
+                        double f_test, uint64_t seed);
+void tn_split_free(tn_split *split);
+/* Text format: see src/core/split.c. err (>= 256 bytes) gets the details. */
+tn_status tn_split_save(const tn_split *split, const char *path, char *err, size_t err_len);
+tn_status tn_split_load(tn_split *split, const char *path, char *err, size_t err_len);
+
+/* --------------------------------------------------------------- neighbors */
+
+/* Pairs within the cutoff, both directions (i->j and j->i), sorted by the
+ * receiving atom i. The vector from i to j is
+ *   r_ij = pos[j] + shift[p] · cell - pos[i]
+ * and an atom pairs with its own images when the cutoff exceeds the cell. */
+typedef struct tn_neighbors {
+  int64_t n_pairs;
+  int32_t *i, *j;          /* [n_pairs] */
+  int32_t (*shift)[3];     /* [n_pairs] integer lattice shifts */
+  int64_t *first;          /* [n_atoms + 1] pairs of i: [first[i], first[i+1]) */
+  /* internal, reused between builds */
+  int64_t pairs_cap;
+  int n_atoms, atoms_cap;
+  void *work;
+  char errmsg[256];
+} tn_neighbors;
+
+tn_neighbors *tn_neighbors_create(void);
+void tn_neighbors_free(tn_neighbors *nl);
+/* Open boundaries along axes with pbc 0 (cell may then be zero there). Cost
+ * O(N) for a fixed density. Reuses memory from the previous build. */
+tn_status tn_neighbors_build(tn_neighbors *nl, const double (*pos)[3], int n_atoms,
+                             const double cell[3][3], const uint8_t pbc[3], double cutoff);
+
+/* -------------------------------------------------- reference: noble gases */
+
+/* Lennard-Jones + Axilrod-Teller-Muto for Ar, Kr and their mixtures, with
+ * exact atomic energies. Parameters and references: src/ref/noble_gas.c. */
+typedef struct tn_noble_gas {
+  double cutoff;      /* Å, pair and triple cutoff */
+  double switch_on;   /* Å, where the smooth switch to zero begins */
+} tn_noble_gas;
+
+tn_noble_gas tn_noble_gas_default(void);
+
+/* Energy (eV), forces [n][3] (eV/Å), stress [3][3] (eV/Å³, ASE sign, needs a
+ * periodic cell), atomic energies [n] (eV). Any output may be NULL. Species
+ * must be 18 (Ar) or 36 (Kr). */
+tn_status tn_noble_gas_eval(const tn_noble_gas *pot, tn_neighbors *nl, const int32_t *species,
+                            const double (*pos)[3], int n_atoms, const double cell[3][3],
+                            const uint8_t pbc[3], double *energy, double (*forces)[3],
+                            double stress[3][3], double *atom_energies, char *err,
+                            size_t err_len);
+
+typedef struct tn_noble_gas_sample {
+  int32_t species[2];   /* species[1] == 0 for a pure liquid */
+  double fraction;      /* number fraction of species[1] */
+  int n_atoms;
+  double temperature;   /* K */
+  double density;       /* atoms / Å³ */
+  int n_frames;
+  int equilibration_steps;
+  int steps_between;    /* MD steps between saved frames */
+  double timestep;      /* fs */
+  double friction;      /* 1/fs, Langevin */
+  uint64_t seed;
+} tn_noble_gas_sample;
+
+tn_noble_gas_sample tn_noble_gas_sample_default(void);
+
+/* Progress callback: called after each saved frame; may be NULL. */
+typedef void (*tn_progress_fn)(void *user, int done, int total);
+
+/* Samples liquid frames by Langevin (BAOAB) MD on the reference potential and
+ * appends them to ds with energy, forces, stress and atomic energies. */
+tn_status tn_noble_gas_generate(tn_dataset *ds, const tn_noble_gas *pot,
+                                const tn_noble_gas_sample *sample, tn_progress_fn progress,
+                                void *user);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TANNE_H */

@@ -1,0 +1,33 @@
+#!/bin/sh
+# Runs each test binary, shows its output, and sums the counts each one ends
+# with ("N passed, N failed, N skipped"). A binary that crashes or prints no
+# count is one failure. Ends with the total line.
+build=$1
+shift
+passed=0
+failed=0
+skipped=0
+for t in "$@"; do
+  echo "== $(basename "$t")"
+  out=$("$t" 2>&1)
+  rc=$?
+  printf '%s\n' "$out"
+  last=$(printf '%s\n' "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed' | tail -1)
+  if [ -z "$last" ]; then
+    echo "  FAIL $(basename "$t"): exited $rc without a count"
+    failed=$((failed + 1))
+    continue
+  fi
+  p=$(echo "$last" | sed -E 's/^([0-9]+) passed.*/\1/')
+  f=$(echo "$last" | sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/')
+  s=$(echo "$last" | sed -nE 's/.* ([0-9]+) skipped.*/\1/p')
+  passed=$((passed + p))
+  failed=$((failed + f))
+  skipped=$((skipped + ${s:-0}))
+  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+    echo "  FAIL $(basename "$t"): exited $rc"
+    failed=$((failed + 1))
+  fi
+done
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
