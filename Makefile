@@ -6,7 +6,8 @@ PKGS    := hdf5 zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
-BUILD   := build
+BUILD_ROOT ?= build
+BUILD   := $(BUILD_ROOT)
 CFLAGS  := -std=c11 -O2 -g -fPIC -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
            -Wall -Wextra -Wpedantic -Wshadow -Iinclude $(PKG_CFLAGS)
 LDLIBS  := $(PKG_LIBS) -lm
@@ -71,7 +72,7 @@ demo: all
 	./$(BUILD)/tanne demo
 
 # libFuzzer targets, built with clang against the library sources.
-FUZZ_BUILD := build-fuzz
+FUZZ_BUILD := $(BUILD_ROOT)-fuzz
 fuzz:
 	@mkdir -p $(FUZZ_BUILD)
 	@for f in $(FUZZ_SRC); do \
@@ -94,4 +95,4 @@ format-check:
 	clang-format --dry-run -Werror $(FORMAT_FILES)
 
 clean:
-	rm -rf build build-san build-double build-san-double $(FUZZ_BUILD)
+	rm -rf $(BUILD_ROOT) $(BUILD_ROOT)-san $(BUILD_ROOT)-double $(BUILD_ROOT)-san-double $(FUZZ_BUILD)
