@@ -31,6 +31,7 @@ CLI_SRC  := $(sort $(wildcard cli/*.c))
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+TEST_PY  := $(sort $(wildcard tests/test_*.py))
 BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
@@ -63,7 +64,7 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libtanne.a
 # Tests run from the repository root, so data is at ../shared/data (or
 # $TANNE_DATA); those that need it skip with a message where it is absent.
 test: all $(TEST_BIN)
-	@sh tests/run.sh $(BUILD) $(TEST_BIN)
+	@sh tests/run.sh $(BUILD) $(TEST_BIN) $(TEST_PY)
 
 bench: $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do $$b || exit 1; done

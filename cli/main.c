@@ -1,4 +1,49 @@
-/* PLACEHOLDER CLI */
+/* The tanne command: dispatch to one file per subcommand. */
 #include <stdio.h>
-#include "tanne.h"
-int main(void) { puts("tanne " TN_VERSION_STRING); return 0; }
+#include <string.h>
+
+#include "cli.h"
+
+typedef struct command {
+  const char *name;
+  int (*run)(int argc, char **argv);
+  const char *summary;
+} command;
+
+static const command commands[] = {
+    {"info", cmd_info, "summarize data files: frames, atoms, elements, labels, statistics"},
+    {"convert", cmd_convert, "convert any readable data file to extended XYZ"},
+    {"generate", cmd_generate, "make reference data (noble-gas liquids with exact atomic energies)"},
+    {"split", cmd_split, "make a seeded train/validation/test split of a data set"},
+    {"demo", cmd_demo, "generate the built-in default data set and summarize it"},
+};
+
+static void usage(FILE *out) {
+  fprintf(out, "usage: tanne <command> [options]\n\n"
+               "tanne trains and diagnoses atom-based neural-network potentials.\n"
+               "Units: eV, Angstrom, fs, K.\n\ncommands:\n");
+  for (size_t k = 0; k < sizeof commands / sizeof *commands; k++)
+    fprintf(out, "  %-10s %s\n", commands[k].name, commands[k].summary);
+  fprintf(out, "\n'tanne <command> --help' describes a command.\n");
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    usage(stderr);
+    return 2;
+  }
+  const char *name = argv[1];
+  if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
+    usage(stdout);
+    return 0;
+  }
+  if (strcmp(name, "--version") == 0) {
+    printf("tanne %s\n", TN_VERSION_STRING);
+    return 0;
+  }
+  for (size_t k = 0; k < sizeof commands / sizeof *commands; k++)
+    if (strcmp(name, commands[k].name) == 0) return commands[k].run(argc - 1, argv + 1);
+  fprintf(stderr, "tanne: unknown command '%s'\n\n", name);
+  usage(stderr);
+  return 2;
+}

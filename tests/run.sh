@@ -1,6 +1,7 @@
 #!/bin/sh
 # Runs each test binary, shows its output, and sums the counts each one ends
-# with ("N passed, N failed, N skipped"). A binary that crashes or prints no
+# with ("N passed, N failed, N skipped"). Python tests (tests/test_*.py) run
+# with Debian's python3 and TANNE_BIN set to the built command. A binary that crashes or prints no
 # count is one failure. Ends with the total line.
 build=$1
 shift
@@ -9,7 +10,10 @@ failed=0
 skipped=0
 for t in "$@"; do
   echo "== $(basename "$t")"
-  out=$("$t" 2>&1)
+  case "$t" in
+  *.py) out=$(TANNE_BIN="$build/tanne" /usr/bin/python3 "$t" 2>&1) ;;
+  *) out=$("$t" 2>&1) ;;
+  esac
   rc=$?
   printf '%s\n' "$out"
   last=$(printf '%s\n' "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed' | tail -1)

@@ -1,0 +1,108 @@
+/* Argument scanning shared by the subcommands. */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+void cli_usage_error(const char *command, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fprintf(stderr, "%s: ", command);
+  vfprintf(stderr, fmt, ap);
+  fprintf(stderr, "\n(see '%s --help')\n", command);
+  va_end(ap);
+  exit(2);
+}
+
+void cli_args_init(cli_args *a, const char *command, int argc, char **argv) {
+  memset(a, 0, sizeof *a);
+  a->command = command;
+  a->argc = argc;
+  a->argv = argv;
+  a->at = 1; /* argv[0] is the subcommand itself */
+}
+
+int cli_args_next(cli_args *a, const char **arg) {
+  if (a->at >= a->argc) return 0;
+  *arg = a->argv[a->at++];
+  return 1;
+}
+
+int cli_flag(const char *arg, const char *name) {
+  return arg[0] == '-' && arg[1] == '-' && strcmp(arg + 2, name) == 0;
+}
+
+int cli_opt(cli_args *a, const char *arg, const char *name) {
+  if (arg[0] != '-' || arg[1] != '-') return 0;
+  size_t n = strlen(name);
+  if (strncmp(arg + 2, name, n) != 0) return 0;
+  if (arg[2 + n] == '=') {
+    a->value = arg + 3 + n;
+    return 1;
+  }
+  if (arg[2 + n] != '\0') return 0;
+  if (a->at >= a->argc) cli_usage_error(a->command, "option --%s needs a value", name);
+  a->value = a->argv[a->at++];
+  return 1;
+}
+
+double cli_double(const cli_args *a, const char *name, const char *text) {
+  char *end;
+  errno = 0;
+  double v = strtod(text, &end);
+  if (end == text || *end || errno || !isfinite(v))
+    cli_usage_error(a->command, "option --%s: '%s' is not a number", name, text);
+  return v;
+}
+
+long cli_long(const cli_args *a, const char *name, const char *text, long min, long max) {
+  char *end;
+  errno = 0;
+  long v = strtol(text, &end, 10);
+  if (end == text || *end || errno || v < min || v > max)
+    cli_usage_error(a->command, "option --%s: '%s' is not an integer in %ld..%ld", name, text, min,
+                    max);
+  return v;
+}
+
+const char cli_read_options_help[] =
+    "  --format F          extxyz | npz | n2p2 | ani (default: from the file)\n"
+    "  --energy-unit U     energy unit of the file: eV meV kcal/mol kJ/mol Hartree Ry\n"
+    "                      (default: extxyz eV, npz kcal/mol, n2p2 as given, ani Hartree)\n"
+    "  --length-unit U     length unit of the file: Angstrom Bohr nm (default Angstrom)\n";
+
+int cli_read_option(cli_args *a, const char *arg, tn_read_options *opt) {
+  if (cli_opt(a, arg, "format")) {
+    opt->format = tn_format_from_name(a->value);
+    if (opt->format == TN_FORMAT_AUTO)
+      cli_usage_error(a->command, "option --format: unknown format '%s'", a->value);
+    return 1;
+  }
+  if (cli_opt(a, arg, "energy-unit")) {
+    opt->energy_unit = tn_energy_unit(a->value);
+    if (opt->energy_unit == 0.0)
+      cli_usage_error(a->command, "option --energy-unit: unknown unit '%s'", a->value);
+    return 1;
+  }
+  if (cli_opt(a, arg, "length-unit")) {
+    opt->length_unit = tn_length_unit(a->value);
+    if (opt->length_unit == 0.0)
+      cli_usage_error(a->command, "option --length-unit: unknown unit '%s'", a->value);
+    return 1;
+  }
+  return 0;
+}
+
+int cli_read_all(tn_dataset *ds, const char *const *paths, int n, const tn_read_options *opt) {
+  for (int k = 0; k < n; k++) {
+    tn_status st = tn_dataset_read(ds, paths[k], opt);
+    if (st != TN_STATUS_OK) {
+      fprintf(stderr, "tanne: %s (%s)\n", tn_dataset_errmsg(ds), tn_status_str(st));
+      return 0;
+    }
+  }
+  return 1;
+}

@@ -1,0 +1,59 @@
+/* Shared pieces of the tanne command: argument scanning and read options.
+ * Only cli/ prints or exits. */
+#ifndef TN_CLI_H
+#define TN_CLI_H
+
+#include <stdio.h>
+
+#include "tanne.h"
+
+/* A cursor over argv for one subcommand. Options are "--name value" or
+ * "--name=value"; anything else is positional. */
+typedef struct cli_args {
+  int argc, at;
+  char **argv;
+  const char *command;  /* for messages: "tanne info" */
+  const char *value;    /* value of the last matched option */
+  char name_buf[64];
+} cli_args;
+
+void cli_args_init(cli_args *a, const char *command, int argc, char **argv);
+/* 1 while arguments remain; *arg gets the next one (positional or option). */
+int cli_args_next(cli_args *a, const char **arg);
+/* 1 if arg is the option --name; then a->value holds its value (from "=v" or
+ * the next argument; a missing value is a usage error and exits 2). */
+int cli_opt(cli_args *a, const char *arg, const char *name);
+/* 1 if arg is the flag --name (no value). */
+int cli_flag(const char *arg, const char *name);
+
+/* Parsers that exit 2 with a usage message naming the option. */
+double cli_double(const cli_args *a, const char *name, const char *text);
+long cli_long(const cli_args *a, const char *name, const char *text, long min, long max);
+
+/* The --format, --energy-unit, --length-unit options shared by every
+ * command that reads data. Returns 1 if arg was one of them. */
+int cli_read_option(cli_args *a, const char *arg, tn_read_options *opt);
+extern const char cli_read_options_help[];
+
+/* Reads each path into ds; on failure prints the message and returns 0. */
+int cli_read_all(tn_dataset *ds, const char *const *paths, int n, const tn_read_options *opt);
+
+/* Usage errors: print "tanne CMD: message" and a hint, exit 2. */
+void cli_usage_error(const char *command, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3), noreturn));
+
+/* Subcommands: each returns the process exit status. */
+int cmd_info(int argc, char **argv);
+int cmd_convert(int argc, char **argv);
+int cmd_generate(int argc, char **argv);
+int cmd_split(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
+
+/* A tn_progress_fn that draws "what: done/total" on a terminal; user is the
+ * label (const char *). */
+void cli_progress(void *user, int done, int total);
+
+/* Prints a summary of a data set (the body of `tanne info`). */
+void cli_print_summary(FILE *out, const tn_dataset *ds);
+
+#endif

@@ -1,0 +1,49 @@
+/* tanne info FILE...: what is in a data file, in internal units. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char help[] =
+    "usage: tanne info [options] FILE...\n\n"
+    "Prints, for each file: frames, atoms per frame (min/max), elements, the\n"
+    "labels present, and energy, force, atomic-energy and stress statistics in\n"
+    "eV and Angstrom.\n\noptions:\n";
+
+int cmd_info(int argc, char **argv) {
+  cli_args a;
+  cli_args_init(&a, "tanne info", argc, argv);
+  tn_read_options opt = tn_read_options_default();
+  const char **paths = calloc((size_t)argc, sizeof *paths);
+  int n = 0, status = 0;
+  const char *arg;
+  if (!paths) return 1;
+  while (cli_args_next(&a, &arg)) {
+    if (cli_flag(arg, "help") || strcmp(arg, "-h") == 0) {
+      printf("%s%s", help, cli_read_options_help);
+      free(paths);
+      return 0;
+    }
+    if (cli_read_option(&a, arg, &opt)) continue;
+    if (arg[0] == '-' && arg[1] != '\0') cli_usage_error(a.command, "unknown option '%s'", arg);
+    paths[n++] = arg;
+  }
+  if (n == 0) cli_usage_error(a.command, "no file given");
+  for (int k = 0; k < n && status == 0; k++) {
+    tn_dataset *ds = tn_dataset_create();
+    if (!ds) {
+      fprintf(stderr, "tanne info: out of memory\n");
+      status = 1;
+      break;
+    }
+    if (cli_read_all(ds, &paths[k], 1, &opt)) {
+      printf("%s\n", paths[k]);
+      cli_print_summary(stdout, ds);
+    } else {
+      status = 1;
+    }
+    tn_dataset_free(ds);
+  }
+  free(paths);
+  return status;
+}
