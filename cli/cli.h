@@ -12,8 +12,8 @@
 typedef struct cli_args {
   int argc, at;
   char **argv;
-  const char *command;  /* for messages: "tanne info" */
-  const char *value;    /* value of the last matched option */
+  const char *command; /* for messages: "tanne info" */
+  const char *value;   /* value of the last matched option */
   char name_buf[64];
 } cli_args;
 

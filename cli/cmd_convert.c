@@ -32,8 +32,7 @@ int cmd_convert(int argc, char **argv) {
   if (n < 2) cli_usage_error(a.command, "need at least one input and one output file");
   const char *out = paths[n - 1];
   for (int k = 0; k < n - 1; k++)
-    if (strcmp(paths[k], out) == 0)
-      cli_usage_error(a.command, "output '%s' is also an input", out);
+    if (strcmp(paths[k], out) == 0) cli_usage_error(a.command, "output '%s' is also an input", out);
   int status = 1;
   tn_dataset *ds = tn_dataset_create();
   if (!ds) goto done;

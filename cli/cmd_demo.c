@@ -22,7 +22,8 @@ int cmd_demo(int argc, char **argv) {
     }
     if (cli_opt(&a, arg, "output") || (strcmp(arg, "-o") == 0 && cli_args_next(&a, &a.value)))
       out = a.value;
-    else cli_usage_error(a.command, "unknown argument '%s'", arg);
+    else
+      cli_usage_error(a.command, "unknown argument '%s'", arg);
   }
   tn_noble_gas pot = tn_noble_gas_default();
   tn_noble_gas_sample s = tn_noble_gas_sample_default();

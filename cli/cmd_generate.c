@@ -31,9 +31,9 @@ static void parse_species(const cli_args *a, const char *text, tn_noble_gas_samp
   if (comma) *comma = '\0';
   s->species[0] = tn_element_number(buf);
   s->species[1] = comma ? tn_element_number(comma + 1) : 0;
-  int ok = (s->species[0] == 18 || s->species[0] == 36) &&
-           (!comma || ((s->species[1] == 18 || s->species[1] == 36) &&
-                       s->species[1] != s->species[0]));
+  int ok =
+      (s->species[0] == 18 || s->species[0] == 36) &&
+      (!comma || ((s->species[1] == 18 || s->species[1] == 36) && s->species[1] != s->species[0]));
   if (!ok) cli_usage_error(a->command, "option --species: '%s' is not Ar, Kr or Ar,Kr", text);
 }
 
@@ -60,7 +60,8 @@ int cmd_generate(int argc, char **argv) {
              (unsigned long long)s.seed);
       return 0;
     }
-    if (cli_opt(&a, arg, "species")) parse_species(&a, a.value, &s);
+    if (cli_opt(&a, arg, "species"))
+      parse_species(&a, a.value, &s);
     else if (cli_opt(&a, arg, "fraction")) {
       s.fraction = cli_double(&a, "fraction", a.value);
       fraction_given = 1;
@@ -68,22 +69,28 @@ int cmd_generate(int argc, char **argv) {
       s.n_atoms = (int)cli_long(&a, "atoms", a.value, 2, 10000000);
     else if (cli_opt(&a, arg, "temperature"))
       s.temperature = cli_double(&a, "temperature", a.value);
-    else if (cli_opt(&a, arg, "density")) s.density = cli_double(&a, "density", a.value);
+    else if (cli_opt(&a, arg, "density"))
+      s.density = cli_double(&a, "density", a.value);
     else if (cli_opt(&a, arg, "frames"))
       s.n_frames = (int)cli_long(&a, "frames", a.value, 1, 100000000);
     else if (cli_opt(&a, arg, "equilibration"))
       s.equilibration_steps = (int)cli_long(&a, "equilibration", a.value, 0, 1000000000);
     else if (cli_opt(&a, arg, "interval"))
       s.steps_between = (int)cli_long(&a, "interval", a.value, 1, 1000000000);
-    else if (cli_opt(&a, arg, "timestep")) s.timestep = cli_double(&a, "timestep", a.value);
-    else if (cli_opt(&a, arg, "friction")) s.friction = cli_double(&a, "friction", a.value);
+    else if (cli_opt(&a, arg, "timestep"))
+      s.timestep = cli_double(&a, "timestep", a.value);
+    else if (cli_opt(&a, arg, "friction"))
+      s.friction = cli_double(&a, "friction", a.value);
     else if (cli_opt(&a, arg, "seed"))
       s.seed = (uint64_t)cli_long(&a, "seed", a.value, 0, 0x7fffffffffffffffL);
     else if (cli_opt(&a, arg, "output") || (strcmp(arg, "-o") == 0 && cli_args_next(&a, &a.value)))
       out = a.value;
-    else if (strcmp(arg, "-o") == 0) cli_usage_error(a.command, "option -o needs a value");
-    else if (arg[0] != '-' && !kind) kind = arg;
-    else cli_usage_error(a.command, "unknown argument '%s'", arg);
+    else if (strcmp(arg, "-o") == 0)
+      cli_usage_error(a.command, "option -o needs a value");
+    else if (arg[0] != '-' && !kind)
+      kind = arg;
+    else
+      cli_usage_error(a.command, "unknown argument '%s'", arg);
   }
   if (!kind || strcmp(kind, "noble-gas") != 0)
     cli_usage_error(a.command, "say what to generate: 'noble-gas'");

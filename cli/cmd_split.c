@@ -32,15 +32,20 @@ int cmd_split(int argc, char **argv) {
       return 0;
     }
     if (cli_read_option(&a, arg, &opt)) continue;
-    if (cli_opt(&a, arg, "train")) f_train = cli_double(&a, "train", a.value);
-    else if (cli_opt(&a, arg, "val")) f_val = cli_double(&a, "val", a.value);
-    else if (cli_opt(&a, arg, "test")) f_test = cli_double(&a, "test", a.value);
+    if (cli_opt(&a, arg, "train"))
+      f_train = cli_double(&a, "train", a.value);
+    else if (cli_opt(&a, arg, "val"))
+      f_val = cli_double(&a, "val", a.value);
+    else if (cli_opt(&a, arg, "test"))
+      f_test = cli_double(&a, "test", a.value);
     else if (cli_opt(&a, arg, "seed"))
       seed = (uint64_t)cli_long(&a, "seed", a.value, 0, 0x7fffffffffffffffL);
     else if (cli_opt(&a, arg, "output") || (strcmp(arg, "-o") == 0 && cli_args_next(&a, &a.value)))
       out = a.value;
-    else if (arg[0] == '-' && arg[1] != '\0') cli_usage_error(a.command, "unknown option '%s'", arg);
-    else paths[n++] = arg;
+    else if (arg[0] == '-' && arg[1] != '\0')
+      cli_usage_error(a.command, "unknown option '%s'", arg);
+    else
+      paths[n++] = arg;
   }
   if (n == 0) cli_usage_error(a.command, "no data file given");
   if (!out) cli_usage_error(a.command, "no output file (-o SPLIT.txt)");

@@ -13,7 +13,8 @@ typedef struct command {
 static const command commands[] = {
     {"info", cmd_info, "summarize data files: frames, atoms, elements, labels, statistics"},
     {"convert", cmd_convert, "convert any readable data file to extended XYZ"},
-    {"generate", cmd_generate, "make reference data (noble-gas liquids with exact atomic energies)"},
+    {"generate", cmd_generate,
+     "make reference data (noble-gas liquids with exact atomic energies)"},
     {"split", cmd_split, "make a seeded train/validation/test split of a data set"},
     {"demo", cmd_demo, "generate the built-in default data set and summarize it"},
 };

@@ -135,8 +135,8 @@ void cli_print_summary(FILE *out, const tn_dataset *ds) {
     int64_t n = frames_with(ds, col);
     fprintf(out, "    %-20s %s, %s", col->name, scope_name(col), type_name(col));
     if (col->type != TN_COLUMN_TYPE_STRING) fprintf(out, ", width %d", col->width);
-    if (n != ds->n_frames) fprintf(out, ", in %lld of %lld frames", (long long)n,
-                                   (long long)ds->n_frames);
+    if (n != ds->n_frames)
+      fprintf(out, ", in %lld of %lld frames", (long long)n, (long long)ds->n_frames);
     fprintf(out, "\n");
   }
   if (ds->n_columns == 0) fprintf(out, "    (none)\n");

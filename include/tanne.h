@@ -74,9 +74,9 @@ double tn_element_mass(int z);
 
 /* Names of the labels every model understands. Readers store them under these
  * names, in internal units. */
-#define TN_LABEL_ENERGY "energy"     /* per frame, width 1, eV */
-#define TN_LABEL_FORCES "forces"     /* per atom, width 3, eV/Å */
-#define TN_LABEL_STRESS "stress"     /* per frame, width 9 (row-major), eV/Å³ */
+#define TN_LABEL_ENERGY   "energy"   /* per frame, width 1, eV */
+#define TN_LABEL_FORCES   "forces"   /* per atom, width 3, eV/Å */
+#define TN_LABEL_STRESS   "stress"   /* per frame, width 9 (row-major), eV/Å³ */
 #define TN_LABEL_ENERGIES "energies" /* per atom, width 1, eV (atomic energies) */
 
 typedef enum tn_column_scope {
@@ -101,31 +101,31 @@ typedef struct tn_column {
   char name[TN_NAME_MAX];
   tn_column_scope scope;
   tn_column_type type;
-  int width;          /* components per row */
-  double *values;     /* [rows * width], NULL for strings */
-  uint8_t *present;   /* [n_frames] */
-  int64_t *text_at;   /* [n_frames] offset into text, strings only */
-  char *text;         /* NUL-separated pool, strings only */
-  size_t text_len;    /* bytes used in text */
-  size_t text_cap;    /* bytes allocated in text */
-  int64_t rows_cap;   /* rows allocated in values */
+  int width;        /* components per row */
+  double *values;   /* [rows * width], NULL for strings */
+  uint8_t *present; /* [n_frames] */
+  int64_t *text_at; /* [n_frames] offset into text, strings only */
+  char *text;       /* NUL-separated pool, strings only */
+  size_t text_len;  /* bytes used in text */
+  size_t text_cap;  /* bytes allocated in text */
+  int64_t rows_cap; /* rows allocated in values */
 } tn_column;
 
 /* Many frames in one allocation per array kind. Fields are read-only to
  * callers; use the functions below to change a data set. */
 typedef struct tn_dataset {
   int64_t n_frames;
-  int64_t n_atoms;       /* total over all frames */
-  int64_t *atom_start;   /* [n_frames + 1], atoms of frame f: [atom_start[f], atom_start[f+1]) */
-  int32_t *species;      /* [n_atoms] atomic numbers */
-  double (*pos)[3];      /* [n_atoms][3] Å */
-  double (*cell)[3][3];  /* [n_frames] rows are lattice vectors, Å; zero if none */
-  uint8_t (*pbc)[3];     /* [n_frames] periodic along a, b, c */
+  int64_t n_atoms;      /* total over all frames */
+  int64_t *atom_start;  /* [n_frames + 1], atoms of frame f: [atom_start[f], atom_start[f+1]) */
+  int32_t *species;     /* [n_atoms] atomic numbers */
+  double (*pos)[3];     /* [n_atoms][3] Å */
+  double (*cell)[3][3]; /* [n_frames] rows are lattice vectors, Å; zero if none */
+  uint8_t (*pbc)[3];    /* [n_frames] periodic along a, b, c */
   int n_columns;
-  tn_column *columns;    /* [n_columns] */
+  tn_column *columns; /* [n_columns] */
   int64_t frames_cap, atoms_cap;
   int columns_cap;
-  char errmsg[512];      /* details of the last failed call */
+  char errmsg[512]; /* details of the last failed call */
 } tn_dataset;
 
 /* One frame: a view into a data set, or caller-owned arrays to append. */
@@ -140,9 +140,9 @@ typedef struct tn_frame_column {
 
 typedef struct tn_frame {
   int n_atoms;
-  const int32_t *species;  /* [n_atoms] */
-  const double (*pos)[3];  /* [n_atoms][3] Å */
-  double cell[3][3];       /* rows a, b, c; Å */
+  const int32_t *species; /* [n_atoms] */
+  const double (*pos)[3]; /* [n_atoms][3] Å */
+  double cell[3][3];      /* rows a, b, c; Å */
   uint8_t pbc[3];
   int n_columns;
   const tn_frame_column *columns; /* [n_columns]; NULL in views (use the data set) */
@@ -173,8 +173,8 @@ const double *tn_column_row(const tn_column *col, int64_t r);
 const char *tn_column_text(const tn_column *col, int64_t f);
 
 /* Copies frames `which[0..n)` of src, in that order, to the end of dst. */
-tn_status tn_dataset_append_subset(tn_dataset *dst, const tn_dataset *src,
-                                   const int64_t *which, int64_t n);
+tn_status tn_dataset_append_subset(tn_dataset *dst, const tn_dataset *src, const int64_t *which,
+                                   int64_t n);
 
 /* ------------------------------------------------------------ file formats */
 
@@ -182,7 +182,7 @@ typedef enum tn_format {
   TN_FORMAT_AUTO = 0, /* from the extension and the first bytes */
   TN_FORMAT_EXTXYZ,
   TN_FORMAT_NPZ,
-  TN_FORMAT_N2P2,     /* n2p2 / RuNNer input.data */
+  TN_FORMAT_N2P2, /* n2p2 / RuNNer input.data */
   TN_FORMAT_ANI_HDF5,
 } tn_format;
 
@@ -219,7 +219,7 @@ tn_status tn_dataset_write_extxyz(tn_dataset *ds, const char *path);
 /* ------------------------------------------------------------------ splits */
 
 typedef struct tn_split {
-  int64_t n_frames;            /* size of the data set it indexes */
+  int64_t n_frames; /* size of the data set it indexes */
   uint64_t seed;
   int64_t n_train, n_val, n_test;
   int64_t *train, *val, *test; /* frame indices; one allocation */
@@ -242,9 +242,9 @@ tn_status tn_split_load(tn_split *split, const char *path, char *err, size_t err
  * and an atom pairs with its own images when the cutoff exceeds the cell. */
 typedef struct tn_neighbors {
   int64_t n_pairs;
-  int32_t *i, *j;          /* [n_pairs] */
-  int32_t (*shift)[3];     /* [n_pairs] integer lattice shifts */
-  int64_t *first;          /* [n_atoms + 1] pairs of i: [first[i], first[i+1]) */
+  int32_t *i, *j;      /* [n_pairs] */
+  int32_t (*shift)[3]; /* [n_pairs] integer lattice shifts */
+  int64_t *first;      /* [n_atoms + 1] pairs of i: [first[i], first[i+1]) */
   /* internal, reused between builds */
   int64_t pairs_cap;
   int n_atoms, atoms_cap;
@@ -264,8 +264,8 @@ tn_status tn_neighbors_build(tn_neighbors *nl, const double (*pos)[3], int n_ato
 /* Lennard-Jones + Axilrod-Teller-Muto for Ar, Kr and their mixtures, with
  * exact atomic energies. Parameters and references: src/ref/noble_gas.c. */
 typedef struct tn_noble_gas {
-  double cutoff;      /* Å, pair and triple cutoff */
-  double switch_on;   /* Å, where the smooth switch to zero begins */
+  double cutoff;    /* Å, pair and triple cutoff */
+  double switch_on; /* Å, where the smooth switch to zero begins */
 } tn_noble_gas;
 
 tn_noble_gas tn_noble_gas_default(void);
@@ -276,20 +276,19 @@ tn_noble_gas tn_noble_gas_default(void);
 tn_status tn_noble_gas_eval(const tn_noble_gas *pot, tn_neighbors *nl, const int32_t *species,
                             const double (*pos)[3], int n_atoms, const double cell[3][3],
                             const uint8_t pbc[3], double *energy, double (*forces)[3],
-                            double stress[3][3], double *atom_energies, char *err,
-                            size_t err_len);
+                            double stress[3][3], double *atom_energies, char *err, size_t err_len);
 
 typedef struct tn_noble_gas_sample {
-  int32_t species[2];   /* species[1] == 0 for a pure liquid */
-  double fraction;      /* number fraction of species[1] */
+  int32_t species[2]; /* species[1] == 0 for a pure liquid */
+  double fraction;    /* number fraction of species[1] */
   int n_atoms;
-  double temperature;   /* K */
-  double density;       /* atoms / Å³ */
+  double temperature; /* K */
+  double density;     /* atoms / Å³ */
   int n_frames;
   int equilibration_steps;
-  int steps_between;    /* MD steps between saved frames */
-  double timestep;      /* fs */
-  double friction;      /* 1/fs, Langevin */
+  int steps_between; /* MD steps between saved frames */
+  double timestep;   /* fs */
+  double friction;   /* 1/fs, Langevin */
   uint64_t seed;
 } tn_noble_gas_sample;
 

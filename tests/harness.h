@@ -29,19 +29,19 @@ const char *harness_tmp(const char *name);
 
 #define CHECK(cond) harness_check(!!(cond), __FILE__, __LINE__, #cond)
 /* |got - want| <= max(abs_tol, rel * |want|) */
-#define CHECK_NEAR(got, want, rel, abs_tol) \
+#define CHECK_NEAR(got, want, rel, abs_tol)                                                        \
   harness_check_near((got), (want), (rel), (abs_tol), __FILE__, __LINE__, #got " ~ " #want)
-#define CHECK_OK(expr)                                                                      \
-  do {                                                                                      \
-    tn_status st_ = (expr);                                                                 \
-    if (st_ != TN_STATUS_OK) fprintf(stderr, "  status: %s\n", tn_status_str(st_));        \
-    harness_check(st_ == TN_STATUS_OK, __FILE__, __LINE__, #expr " == TN_STATUS_OK");    \
+#define CHECK_OK(expr)                                                                             \
+  do {                                                                                             \
+    tn_status st_ = (expr);                                                                        \
+    if (st_ != TN_STATUS_OK) fprintf(stderr, "  status: %s\n", tn_status_str(st_));                \
+    harness_check(st_ == TN_STATUS_OK, __FILE__, __LINE__, #expr " == TN_STATUS_OK");              \
   } while (0)
 #define RUN(fn) harness_run(#fn, fn)
-#define SKIP(why)        \
-  do {                   \
-    harness_skip(why);   \
-    return;              \
+#define SKIP(why)                                                                                  \
+  do {                                                                                             \
+    harness_skip(why);                                                                             \
+    return;                                                                                        \
   } while (0)
 
 #endif

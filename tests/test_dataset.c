@@ -18,8 +18,13 @@ static tn_status add_frame(tn_dataset *ds, int n, double e, int with_energies, c
       {"tag", TN_COLUMN_SCOPE_FRAME, TN_COLUMN_TYPE_STRING, 0, NULL, tag},
       {TN_LABEL_ENERGIES, TN_COLUMN_SCOPE_ATOM, TN_COLUMN_TYPE_REAL, 1, energies, NULL},
   };
-  tn_frame f = {n, species, (const double(*)[3])pos, {{5, 0, 0}, {0, 5, 0}, {0, 0, 5}}, {1, 1, 0},
-                with_energies ? 4 : 3, cols};
+  tn_frame f = {n,
+                species,
+                (const double(*)[3])pos,
+                {{5, 0, 0}, {0, 5, 0}, {0, 0, 5}},
+                {1, 1, 0},
+                with_energies ? 4 : 3,
+                cols};
   return tn_dataset_append(ds, &f);
 }
 

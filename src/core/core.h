@@ -10,12 +10,12 @@
 #include "tanne.h"
 
 /* Programmer errors only (broken invariants), never bad input. */
-#define TN_ASSERT(cond)                                                             \
-  do {                                                                              \
-    if (!(cond)) {                                                                  \
-      fprintf(stderr, "%s:%d: assertion failed: %s\n", __FILE__, __LINE__, #cond); \
-      abort();                                                                      \
-    }                                                                               \
+#define TN_ASSERT(cond)                                                                            \
+  do {                                                                                             \
+    if (!(cond)) {                                                                                 \
+      fprintf(stderr, "%s:%d: assertion failed: %s\n", __FILE__, __LINE__, #cond);                 \
+      abort();                                                                                     \
+    }                                                                                              \
   } while (0)
 
 #if defined(__GNUC__)

@@ -239,7 +239,8 @@ void tn_dataset_truncate(tn_dataset *ds, int64_t n) {
     if (col->type == TN_COLUMN_TYPE_STRING) {
       size_t end = 0;
       for (int64_t f = 0; f < n; f++)
-        if (col->present[f]) end = (size_t)col->text_at[f] + strlen(col->text + col->text_at[f]) + 1;
+        if (col->present[f])
+          end = (size_t)col->text_at[f] + strlen(col->text + col->text_at[f]) + 1;
       col->text_len = end;
     }
     ds->columns[keep++] = *col;
@@ -279,9 +280,8 @@ tn_status tn_dataset_append_subset(tn_dataset *dst, const tn_dataset *src, const
       if (col->type == TN_COLUMN_TYPE_STRING)
         fc->text = tn_column_text(col, f);
       else
-        fc->values = tn_column_row(col, col->scope == TN_COLUMN_SCOPE_FRAME
-                                            ? f
-                                            : src->atom_start[f]);
+        fc->values =
+            tn_column_row(col, col->scope == TN_COLUMN_SCOPE_FRAME ? f : src->atom_start[f]);
     }
     fr.n_columns = nc;
     fr.columns = cols;

@@ -23,8 +23,7 @@ void tn_split_free(tn_split *split) {
   memset(split, 0, sizeof *split);
 }
 
-static void split_point(tn_split *s, int64_t *all, int64_t n_train, int64_t n_val,
-                        int64_t n_test) {
+static void split_point(tn_split *s, int64_t *all, int64_t n_train, int64_t n_val, int64_t n_test) {
   s->train = all;
   s->val = all + n_train;
   s->test = all + n_train + n_val;
