@@ -67,7 +67,7 @@ def test_info_rmd17_aspirin():
     assert re.search(r"frames\s+1000\n", out), out
     assert re.search(r"atoms\s+min 21\s+max 21 per frame", out), out
     assert re.search(r"elements\s+H C O\s", out), out
-    assert re.search(r"energy\s+mean -1\.7\d*e\+04 .* eV", out), out  # about -406700 kcal/mol
+    assert re.search(r"energy\s+mean -176\d\d\.\d* .* eV", out), out  # about -406700 kcal/mol
     assert "force component" in out and "eV/A" in out, out
 
 
