@@ -40,12 +40,12 @@
 typedef struct n2p2_frame {
   int n_atoms;
   int64_t atoms_cap;
-  int32_t *species;   /* [n_atoms] */
-  double (*pos)[3];   /* [n_atoms][3] Å */
+  int32_t *species;    /* [n_atoms] */
+  double (*pos)[3];    /* [n_atoms][3] Å */
   double (*forces)[3]; /* [n_atoms][3] eV/Å */
-  double *charge;     /* [n_atoms] e */
-  double cell[3][3];  /* rows a, b, c; Å */
-  int n_lattice;      /* lattice lines seen */
+  double *charge;      /* [n_atoms] e */
+  double cell[3][3];   /* rows a, b, c; Å */
+  int n_lattice;       /* lattice lines seen */
   int has_energy, has_charge, has_comment;
   double energy;       /* eV */
   double total_charge; /* e */
@@ -70,9 +70,7 @@ static tn_status fail(n2p2_parser *p, tn_status st, const char *what) {
   return tn_fail(p->ds->errmsg, sizeof p->ds->errmsg, st, "%s:%d: %s", p->name, p->line, what);
 }
 
-static tn_status no_memory(n2p2_parser *p) {
-  return fail(p, TN_STATUS_NO_MEMORY, "out of memory");
-}
+static tn_status no_memory(n2p2_parser *p) { return fail(p, TN_STATUS_NO_MEMORY, "out of memory"); }
 
 /* Parses one token as a finite double. Accepts a Fortran exponent letter
  * (D or d) as RuNNer writes it. On failure the message names the field. */
@@ -88,16 +86,15 @@ static tn_status parse_number(n2p2_parser *p, const char *tok, const char *field
   return TN_STATUS_OK;
 bad:
   return tn_fail(p->ds->errmsg, sizeof p->ds->errmsg, TN_STATUS_BAD_INPUT,
-                 "%s:%d: field '%s': '%.40s' is not a finite number", p->name, p->line, field,
-                 tok);
+                 "%s:%d: field '%s': '%.40s' is not a finite number", p->name, p->line, field, tok);
 }
 
 static tn_status check_fields(n2p2_parser *p, const char *keyword, int n_tok, int want,
                               const char *fields) {
   if (n_tok == want) return TN_STATUS_OK;
   return tn_fail(p->ds->errmsg, sizeof p->ds->errmsg, TN_STATUS_BAD_INPUT,
-                 "%s:%d: '%s' needs %d field%s (%s), found %d", p->name, p->line, keyword,
-                 want - 1, want == 2 ? "" : "s", fields, n_tok - 1);
+                 "%s:%d: '%s' needs %d field%s (%s), found %d", p->name, p->line, keyword, want - 1,
+                 want == 2 ? "" : "s", fields, n_tok - 1);
 }
 
 static void frame_reset(n2p2_frame *fr) {
@@ -118,8 +115,8 @@ static void frame_release(n2p2_frame *fr) {
 }
 
 static tn_status on_atom(n2p2_parser *p, char **tok, int n_tok) {
-  static const char *const names[10] = {"", "x", "y", "z", "element", "charge", "n",
-                                        "fx", "fy", "fz"};
+  static const char *const names[10] = {"",       "x", "y",  "z",  "element",
+                                        "charge", "n", "fx", "fy", "fz"};
   n2p2_frame *fr = &p->fr;
   tn_status st = check_fields(p, "atom", n_tok, 10, "x y z element charge n fx fy fz");
   if (st != TN_STATUS_OK) return st;
@@ -161,8 +158,7 @@ static tn_status on_lattice(n2p2_parser *p, char **tok, int n_tok) {
   if (st != TN_STATUS_OK) return st;
   double v;
   for (int d = 0; d < 3; d++) {
-    if ((st = parse_number(p, tok[1 + d], names[fr->n_lattice][d], &v)) != TN_STATUS_OK)
-      return st;
+    if ((st = parse_number(p, tok[1 + d], names[fr->n_lattice][d], &v)) != TN_STATUS_OK) return st;
     fr->cell[fr->n_lattice][d] = v * p->length_unit;
   }
   fr->n_lattice++;
@@ -174,8 +170,8 @@ static tn_status on_scalar(n2p2_parser *p, char **tok, int n_tok, const char *ke
                            double *out, double unit) {
   if (*seen)
     return tn_fail(p->ds->errmsg, sizeof p->ds->errmsg, TN_STATUS_BAD_INPUT,
-                   "%s:%d: a second '%s' line in the structure begun on line %d", p->name,
-                   p->line, keyword, p->begin);
+                   "%s:%d: a second '%s' line in the structure begun on line %d", p->name, p->line,
+                   keyword, p->begin);
   tn_status st = check_fields(p, keyword, n_tok, 2, keyword);
   if (st != TN_STATUS_OK) return st;
   double v;
@@ -212,19 +208,19 @@ static tn_status on_end(n2p2_parser *p) {
                    p->begin);
   tn_frame_column cols[5];
   int nc = 0;
-  cols[nc++] = (tn_frame_column){TN_LABEL_FORCES, TN_COLUMN_SCOPE_ATOM, TN_COLUMN_TYPE_REAL, 3,
-                                 &fr->forces[0][0], NULL};
-  cols[nc++] = (tn_frame_column){"charge", TN_COLUMN_SCOPE_ATOM, TN_COLUMN_TYPE_REAL, 1,
-                                 fr->charge, NULL};
+  cols[nc++] = (tn_frame_column){
+      TN_LABEL_FORCES, TN_COLUMN_SCOPE_ATOM, TN_COLUMN_TYPE_REAL, 3, &fr->forces[0][0], NULL};
+  cols[nc++] =
+      (tn_frame_column){"charge", TN_COLUMN_SCOPE_ATOM, TN_COLUMN_TYPE_REAL, 1, fr->charge, NULL};
   if (fr->has_energy)
-    cols[nc++] = (tn_frame_column){TN_LABEL_ENERGY, TN_COLUMN_SCOPE_FRAME, TN_COLUMN_TYPE_REAL,
-                                   1, &fr->energy, NULL};
+    cols[nc++] = (tn_frame_column){
+        TN_LABEL_ENERGY, TN_COLUMN_SCOPE_FRAME, TN_COLUMN_TYPE_REAL, 1, &fr->energy, NULL};
   if (fr->has_charge)
-    cols[nc++] = (tn_frame_column){"total_charge", TN_COLUMN_SCOPE_FRAME, TN_COLUMN_TYPE_REAL, 1,
-                                   &fr->total_charge, NULL};
+    cols[nc++] = (tn_frame_column){
+        "total_charge", TN_COLUMN_SCOPE_FRAME, TN_COLUMN_TYPE_REAL, 1, &fr->total_charge, NULL};
   if (fr->has_comment)
-    cols[nc++] = (tn_frame_column){"comment", TN_COLUMN_SCOPE_FRAME, TN_COLUMN_TYPE_STRING, 0,
-                                   NULL, fr->comment};
+    cols[nc++] = (tn_frame_column){
+        "comment", TN_COLUMN_SCOPE_FRAME, TN_COLUMN_TYPE_STRING, 0, NULL, fr->comment};
   tn_frame f;
   memset(&f, 0, sizeof f);
   f.n_atoms = fr->n_atoms;
