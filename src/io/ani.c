@@ -49,14 +49,15 @@ typedef struct ani_reader {
   int64_t n_molecules;
 } ani_reader;
 
-#define ERR(r) (r)->ds->errmsg, sizeof(r)->ds->errmsg
+#define ANI_ERR(r) (r)->ds->errmsg, sizeof(r)->ds->errmsg
 
 static tn_status cannot_read(ani_reader *r, const char *mpath, const char *member) {
-  return tn_fail(ERR(r), TN_STATUS_IO, "%s: /%s/%s: cannot read", r->path, mpath, member);
+  return tn_fail(ANI_ERR(r), TN_STATUS_IO, "%s: /%s/%s: cannot read", r->path, mpath, member);
 }
 
 static tn_status no_memory(ani_reader *r, const char *mpath, const char *member) {
-  return tn_fail(ERR(r), TN_STATUS_NO_MEMORY, "%s: /%s/%s: out of memory", r->path, mpath, member);
+  return tn_fail(ANI_ERR(r), TN_STATUS_NO_MEMORY, "%s: /%s/%s: out of memory", r->path, mpath,
+                 member);
 }
 
 static int has_member(hid_t g, const char *name) { return H5Lexists(g, name, H5P_DEFAULT) > 0; }
@@ -101,7 +102,7 @@ static tn_status open_dataset(ani_reader *r, hid_t mol, const char *mpath, const
   *out = H5I_INVALID_HID;
   hid_t d = H5Dopen2(mol, member, H5P_DEFAULT);
   if (d < 0)
-    return tn_fail(ERR(r), TN_STATUS_BAD_INPUT, "%s: /%s/%s: not a readable dataset", r->path,
+    return tn_fail(ANI_ERR(r), TN_STATUS_BAD_INPUT, "%s: /%s/%s: not a readable dataset", r->path,
                    mpath, member);
   hid_t space = H5Dget_space(d), type = H5Dget_type(d);
   int got = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;
@@ -112,10 +113,10 @@ static tn_status open_dataset(ani_reader *r, hid_t mol, const char *mpath, const
   if (got != rank) {
     H5Dclose(d);
     if (got < 0)
-      return tn_fail(ERR(r), TN_STATUS_IO, "%s: /%s/%s: cannot read the shape", r->path, mpath,
+      return tn_fail(ANI_ERR(r), TN_STATUS_IO, "%s: /%s/%s: cannot read the shape", r->path, mpath,
                      member);
-    return tn_fail(ERR(r), TN_STATUS_BAD_INPUT, "%s: /%s/%s: %d dimensions, expected %d", r->path,
-                   mpath, member, got, rank);
+    return tn_fail(ANI_ERR(r), TN_STATUS_BAD_INPUT, "%s: /%s/%s: %d dimensions, expected %d",
+                   r->path, mpath, member, got, rank);
   }
   *out = d;
   return TN_STATUS_OK;
@@ -148,7 +149,7 @@ static tn_status read_species(ani_reader *r, hid_t mol, const char *mpath, const
   *z_out = NULL;
   if ((st = open_dataset(r, mol, mpath, member, 1, &n, &cls, &d)) != TN_STATUS_OK) goto fail;
   if (n == 0 || n > (hsize_t)INT32_MAX) {
-    st = tn_fail(ERR(r), TN_STATUS_BAD_INPUT, "%s: /%s/%s: %llu atoms", r->path, mpath, member,
+    st = tn_fail(ANI_ERR(r), TN_STATUS_BAD_INPUT, "%s: /%s/%s: %llu atoms", r->path, mpath, member,
                  (unsigned long long)n);
     goto fail;
   }
@@ -171,8 +172,9 @@ static tn_status read_species(ani_reader *r, hid_t mol, const char *mpath, const
     }
     for (hsize_t i = 0; i < n; i++) {
       if (ints[i] < 1 || ints[i] > 118) {
-        st = tn_fail(ERR(r), TN_STATUS_BAD_INPUT, "%s: /%s/%s[%llu]: %d is not an atomic number",
-                     r->path, mpath, member, (unsigned long long)i, ints[i]);
+        st =
+            tn_fail(ANI_ERR(r), TN_STATUS_BAD_INPUT, "%s: /%s/%s[%llu]: %d is not an atomic number",
+                    r->path, mpath, member, (unsigned long long)i, ints[i]);
         goto fail;
       }
       z[i] = ints[i];
@@ -181,7 +183,7 @@ static tn_status read_species(ani_reader *r, hid_t mol, const char *mpath, const
     htri_t var = H5Tis_variable_str(ftype);
     size_t size = H5Tget_size(ftype);
     if (var < 0 || (!var && (size == 0 || size > ANI_SYMBOL_MAX))) {
-      st = tn_fail(ERR(r), TN_STATUS_BAD_INPUT,
+      st = tn_fail(ANI_ERR(r), TN_STATUS_BAD_INPUT,
                    "%s: /%s/%s: strings of %zu bytes cannot be element symbols", r->path, mpath,
                    member, size);
       goto fail;
@@ -223,14 +225,14 @@ static tn_status read_species(ani_reader *r, hid_t mol, const char *mpath, const
       size_t len = var ? (s ? strlen(s) : 0) : size;
       z[i] = s ? symbol_number(s, len) : 0;
       if (z[i] == 0) {
-        st = tn_fail(ERR(r), TN_STATUS_BAD_INPUT, "%s: /%s/%s[%llu]: unknown element '%.*s'",
+        st = tn_fail(ANI_ERR(r), TN_STATUS_BAD_INPUT, "%s: /%s/%s[%llu]: unknown element '%.*s'",
                      r->path, mpath, member, (unsigned long long)i,
                      (int)(len < ANI_SYMBOL_MAX ? len : ANI_SYMBOL_MAX), s ? s : "");
         goto fail;
       }
     }
   } else {
-    st = tn_fail(ERR(r), TN_STATUS_UNSUPPORTED,
+    st = tn_fail(ANI_ERR(r), TN_STATUS_UNSUPPORTED,
                  "%s: /%s/%s: element symbols must be strings or atomic numbers (integers)",
                  r->path, mpath, member);
     goto fail;
@@ -268,27 +270,28 @@ static tn_status read_energies(ani_reader *r, hid_t mol, const char *mpath, hsiz
   *e_out = NULL;
   if ((st = open_dataset(r, mol, mpath, "energies", 1, &n, &cls, &d)) != TN_STATUS_OK) goto fail;
   if (cls != H5T_FLOAT) {
-    st = tn_fail(ERR(r), TN_STATUS_UNSUPPORTED, "%s: /%s/energies: not floating point", r->path,
+    st = tn_fail(ANI_ERR(r), TN_STATUS_UNSUPPORTED, "%s: /%s/energies: not floating point", r->path,
                  mpath);
     goto fail;
   }
   if (n != n_conf) {
-    st = tn_fail(ERR(r), TN_STATUS_BAD_INPUT,
+    st = tn_fail(ANI_ERR(r), TN_STATUS_BAD_INPUT,
                  "%s: /%s/energies: %llu values, but coordinates has %llu conformers", r->path,
                  mpath, (unsigned long long)n, (unsigned long long)n_conf);
     goto fail;
   }
   if (n > 0 && !(e = malloc((size_t)n * sizeof *e))) {
-    st = tn_fail(ERR(r), TN_STATUS_NO_MEMORY, "%s: /%s/energies: out of memory", r->path, mpath);
+    st =
+        tn_fail(ANI_ERR(r), TN_STATUS_NO_MEMORY, "%s: /%s/energies: out of memory", r->path, mpath);
     goto fail;
   }
   if (n > 0 && H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, e) < 0) {
-    st = tn_fail(ERR(r), TN_STATUS_IO, "%s: /%s/energies: cannot read", r->path, mpath);
+    st = tn_fail(ANI_ERR(r), TN_STATUS_IO, "%s: /%s/energies: cannot read", r->path, mpath);
     goto fail;
   }
   for (hsize_t f = 0; f < n; f++) {
     if (!isfinite(e[f])) {
-      st = tn_fail(ERR(r), TN_STATUS_BAD_INPUT, "%s: /%s/energies[%llu]: not a finite number",
+      st = tn_fail(ANI_ERR(r), TN_STATUS_BAD_INPUT, "%s: /%s/energies[%llu]: not a finite number",
                    r->path, mpath, (unsigned long long)f);
       goto fail;
     }
@@ -316,7 +319,7 @@ static tn_status read_molecule(ani_reader *r, hid_t mol, const char *mpath) {
                                                             : NULL;
   int has_coordinates = has_member(mol, "coordinates");
   if (!has_coordinates || !species) {
-    st = tn_fail(ERR(r), TN_STATUS_NOT_FOUND, "%s: /%s: no '%s' dataset in the molecule group",
+    st = tn_fail(ANI_ERR(r), TN_STATUS_NOT_FOUND, "%s: /%s: no '%s' dataset in the molecule group",
                  r->path, mpath, has_coordinates ? "species" : "coordinates");
     goto fail;
   }
@@ -324,12 +327,12 @@ static tn_status read_molecule(ani_reader *r, hid_t mol, const char *mpath) {
   if ((st = open_dataset(r, mol, mpath, "coordinates", 3, dims, &cls, &d)) != TN_STATUS_OK)
     goto fail;
   if (cls != H5T_FLOAT) {
-    st = tn_fail(ERR(r), TN_STATUS_UNSUPPORTED, "%s: /%s/coordinates: not floating point", r->path,
-                 mpath);
+    st = tn_fail(ANI_ERR(r), TN_STATUS_UNSUPPORTED, "%s: /%s/coordinates: not floating point",
+                 r->path, mpath);
     goto fail;
   }
   if (dims[1] != n_atoms || dims[2] != 3) {
-    st = tn_fail(ERR(r), TN_STATUS_BAD_INPUT,
+    st = tn_fail(ANI_ERR(r), TN_STATUS_BAD_INPUT,
                  "%s: /%s/coordinates: shape (%llu, %llu, %llu), expected (F, %llu, 3) to match "
                  "%s",
                  r->path, mpath, (unsigned long long)dims[0], (unsigned long long)dims[1],
@@ -345,7 +348,8 @@ static tn_status read_molecule(ani_reader *r, hid_t mol, const char *mpath) {
   if (block > dims[0]) block = dims[0];
   if (block == 0) goto fail; /* no conformers: nothing to add */
   if (!(xyz = malloc((size_t)(block * per_conf) * sizeof *xyz))) {
-    st = tn_fail(ERR(r), TN_STATUS_NO_MEMORY, "%s: /%s/coordinates: out of memory", r->path, mpath);
+    st = tn_fail(ANI_ERR(r), TN_STATUS_NO_MEMORY, "%s: /%s/coordinates: out of memory", r->path,
+                 mpath);
     goto fail;
   }
   if ((fspace = H5Dget_space(d)) < 0) {
@@ -374,7 +378,7 @@ static tn_status read_molecule(ani_reader *r, hid_t mol, const char *mpath) {
       double *p = xyz + k * per_conf;
       for (hsize_t v = 0; v < per_conf; v++) {
         if (!isfinite(p[v])) {
-          st = tn_fail(ERR(r), TN_STATUS_BAD_INPUT,
+          st = tn_fail(ANI_ERR(r), TN_STATUS_BAD_INPUT,
                        "%s: /%s/coordinates[%llu][%llu][%llu]: not a finite number", r->path, mpath,
                        (unsigned long long)(f0 + k), (unsigned long long)(v / 3),
                        (unsigned long long)(v % 3));
@@ -390,7 +394,7 @@ static tn_status read_molecule(ani_reader *r, hid_t mol, const char *mpath) {
       if ((st = tn_dataset_append(r->ds, &fr)) != TN_STATUS_OK) {
         char why[sizeof r->ds->errmsg];
         memcpy(why, r->ds->errmsg, sizeof why);
-        st = tn_fail(ERR(r), st, "%s: /%s: %s", r->path, mpath, why);
+        st = tn_fail(ANI_ERR(r), st, "%s: /%s: %s", r->path, mpath, why);
         goto fail;
       }
     }
@@ -413,24 +417,24 @@ static tn_status read_group(ani_reader *r, hid_t g, const char *gpath, int depth
   hid_t child = H5I_INVALID_HID;
   H5G_info_t info;
   if (H5Gget_info(g, &info) < 0) {
-    st = tn_fail(ERR(r), TN_STATUS_IO, "%s: /%s: cannot list the group", r->path, gpath);
+    st = tn_fail(ANI_ERR(r), TN_STATUS_IO, "%s: /%s: cannot list the group", r->path, gpath);
     goto fail;
   }
   for (hsize_t k = 0; k < info.nlinks; k++) {
     if (!(name = link_name(g, k))) {
-      st = tn_fail(ERR(r), TN_STATUS_IO, "%s: /%s: cannot read link %llu", r->path, gpath,
+      st = tn_fail(ANI_ERR(r), TN_STATUS_IO, "%s: /%s: cannot read link %llu", r->path, gpath,
                    (unsigned long long)k);
       goto fail;
     }
     size_t need = strlen(gpath) + strlen(name) + 2;
     if (!(path = malloc(need))) {
-      st = tn_fail(ERR(r), TN_STATUS_NO_MEMORY, "%s: out of memory", r->path);
+      st = tn_fail(ANI_ERR(r), TN_STATUS_NO_MEMORY, "%s: out of memory", r->path);
       goto fail;
     }
     snprintf(path, need, "%s%s%s", gpath, gpath[0] ? "/" : "", name);
     if (open_if_group(g, name, &child) < 0) {
-      st = tn_fail(ERR(r), TN_STATUS_BAD_INPUT, "%s: /%s: cannot open (a dangling link?)", r->path,
-                   path);
+      st = tn_fail(ANI_ERR(r), TN_STATUS_BAD_INPUT, "%s: /%s: cannot open (a dangling link?)",
+                   r->path, path);
       goto fail;
     }
     if (child >= 0) {
@@ -465,24 +469,24 @@ tn_status ani_read(tn_dataset *ds, const char *path, const tn_read_options *opt)
   /* fopen first, for the system's reason when the file cannot be opened. */
   FILE *probe = fopen(path, "rb");
   if (!probe) {
-    st = tn_fail(ERR(&r), TN_STATUS_IO, "%s: cannot open: %s", path, strerror(errno));
+    st = tn_fail(ANI_ERR(&r), TN_STATUS_IO, "%s: cannot open: %s", path, strerror(errno));
     goto fail;
   }
   fclose(probe);
   htri_t is_hdf5 = H5Fis_hdf5(path);
   if (is_hdf5 <= 0) {
-    st = tn_fail(ERR(&r), is_hdf5 == 0 ? TN_STATUS_BAD_INPUT : TN_STATUS_IO, "%s: not an HDF5 file",
-                 path);
+    st = is_hdf5 == 0 ? tn_fail(ANI_ERR(&r), TN_STATUS_BAD_INPUT, "%s: not an HDF5 file", path)
+                      : tn_fail(ANI_ERR(&r), TN_STATUS_IO, "%s: cannot be read as HDF5", path);
     goto fail;
   }
   if ((file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT)) < 0 ||
       (root = H5Gopen2(file, "/", H5P_DEFAULT)) < 0) {
-    st = tn_fail(ERR(&r), TN_STATUS_IO, "%s: cannot open as HDF5", path);
+    st = tn_fail(ANI_ERR(&r), TN_STATUS_IO, "%s: cannot open as HDF5", path);
     goto fail;
   }
   if ((st = read_group(&r, root, "", 0)) != TN_STATUS_OK) goto fail;
   if (r.n_molecules == 0)
-    st = tn_fail(ERR(&r), TN_STATUS_NOT_FOUND,
+    st = tn_fail(ANI_ERR(&r), TN_STATUS_NOT_FOUND,
                  "%s: no molecule groups (expected /<group>/<molecule>/coordinates)", path);
 fail:
   if (root >= 0) H5Gclose(root);
