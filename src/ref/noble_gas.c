@@ -135,13 +135,29 @@ static void pair_vector(const double (*pos)[3], const double cell[3][3], int i, 
     d[a] = pos[j][a] - pos[i][a] + s[0] * cell[0][a] + s[1] * cell[1][a] + s[2] * cell[2][a];
 }
 
-/* Lennard-Jones over the full list: each direction carries half the pair. */
+/* Whether the list entry i -> j (shift s) is the one of its unordered pair
+ * that is kept: the full list holds each pair in both directions, the
+ * reverse having j and i swapped and the shift negated. */
+static int pair_owner(int i, int j, const int32_t s[3]) {
+  if (i != j) return i < j;
+  return s[0] > 0 || (s[0] == 0 && (s[1] > 0 || (s[1] == 0 && s[2] > 0)));
+}
+
+/* Lennard-Jones, each unordered pair once, half its energy to each atom. */
 static tn_status pair_terms(ng_acc *acc, const tn_noble_gas *pot, const tn_neighbors *nl,
                             const int32_t *species, const double (*pos)[3], const double cell[3][3],
                             char *err, size_t err_len) {
   double rc2 = pot->cutoff * pot->cutoff;
+  double sig2[2][2], eps4[2][2]; /* Lorentz-Berthelot: Å^2, eV */
+  for (int a = 0; a < 2; a++)
+    for (int b = 0; b < 2; b++) {
+      double sig = 0.5 * (species_table[a].sigma + species_table[b].sigma);
+      sig2[a][b] = sig * sig;
+      eps4[a][b] = 4.0 * sqrt(species_table[a].eps * species_table[b].eps);
+    }
   for (int64_t p = 0; p < nl->n_pairs; p++) {
     int i = nl->i[p], j = nl->j[p];
+    if (!pair_owner(i, j, nl->shift[p])) continue;
     double d[3];
     pair_vector(pos, cell, i, j, nl->shift[p], d);
     double r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
@@ -149,18 +165,19 @@ static tn_status pair_terms(ng_acc *acc, const tn_noble_gas *pot, const tn_neigh
     if (r2 == 0.0)
       return tn_fail(err, err_len, TN_STATUS_BAD_INPUT,
                      "noble gas: field 'pos': atoms %d and %d coincide", i, j);
-    const ng_species *si = &species_table[slot_of(species[i])];
-    const ng_species *sj = &species_table[slot_of(species[j])];
-    double sigma = 0.5 * (si->sigma + sj->sigma), eps = sqrt(si->eps * sj->eps);
-    double r = sqrt(r2), q = sigma * sigma / r2, sr6 = q * q * q;
-    double v = 4.0 * eps * (sr6 * sr6 - sr6);                   /* eV */
-    double dv = 4.0 * eps * (6.0 * sr6 - 12.0 * sr6 * sr6) / r; /* eV/Å */
+    int si = slot_of(species[i]), sj = slot_of(species[j]);
+    double r = sqrt(r2), q = sig2[si][sj] / r2, sr6 = q * q * q;
+    double v = eps4[si][sj] * (sr6 * sr6 - sr6);                   /* eV */
+    double dv = eps4[si][sj] * (6.0 * sr6 - 12.0 * sr6 * sr6) / r; /* eV/Å */
     double s, ds;
     switch_fn(r, pot->switch_on, pot->cutoff, &s, &ds);
-    double half = 0.5 * v * s, dhalf = 0.5 * (dv * s + v * ds);
-    acc->energy += half;
-    if (acc->atom_energies) acc->atom_energies[i] += half;
-    double g[3] = {dhalf * d[0] / r, dhalf * d[1] / r, dhalf * d[2] / r};
+    double e = v * s, de = dv * s + v * ds;
+    acc->energy += e;
+    if (acc->atom_energies) {
+      acc->atom_energies[i] += 0.5 * e;
+      acc->atom_energies[j] += 0.5 * e;
+    }
+    double g[3] = {de * d[0] / r, de * d[1] / r, de * d[2] / r};
     add_gradient(acc, i, j, g, d);
   }
   return TN_STATUS_OK;
@@ -256,7 +273,7 @@ static tn_status triple_terms(ng_acc *acc, const tn_noble_gas *pot, const tn_nei
   return TN_STATUS_OK;
 }
 
-static tn_status check_params(const tn_noble_gas *pot, char *err, size_t err_len) {
+tn_status ng_check_params(const tn_noble_gas *pot, char *err, size_t err_len) {
   if (!(pot->cutoff > 0.0 && isfinite(pot->cutoff) && pot->switch_on >= 0.0 &&
         pot->switch_on < pot->cutoff))
     return tn_fail(err, err_len, TN_STATUS_INVALID_ARG,
@@ -273,15 +290,41 @@ static tn_status check_params(const tn_noble_gas *pot, char *err, size_t err_len
   return TN_STATUS_OK;
 }
 
-tn_status ng_eval(const tn_noble_gas *pot, tn_neighbors *nl, ng_work *work, const int32_t *species,
-                  const double (*pos)[3], int n_atoms, const double cell_in[3][3],
-                  const uint8_t pbc_in[3], double *energy, double (*forces)[3], double stress[3][3],
-                  double *atom_energies, char *err, size_t err_len) {
-  if (!pot || !nl || !work || n_atoms < 0 || (n_atoms > 0 && (!species || !pos)))
+double ng_reach(const tn_noble_gas *pot) {
+  return pot->cutoff > pot->triple_cutoff ? pot->cutoff : pot->triple_cutoff;
+}
+
+tn_status ng_compute(const tn_noble_gas *pot, const tn_neighbors *nl, ng_work *work,
+                     const int32_t *species, const double (*pos)[3], int n_atoms,
+                     const double cell[3][3], double volume, double *energy, double (*forces)[3],
+                     double stress[3][3], double *atom_energies, char *err, size_t err_len) {
+  ng_acc acc = {0.0, forces, atom_energies, {{0}}};
+  if (forces) memset(forces, 0, (size_t)n_atoms * sizeof *forces);
+  if (atom_energies) memset(atom_energies, 0, (size_t)n_atoms * sizeof *atom_energies);
+  tn_status st = pair_terms(&acc, pot, nl, species, pos, cell, err, err_len);
+  if (st == TN_STATUS_OK && pot->triple_cutoff > 0.0)
+    st = triple_terms(&acc, pot, nl, work, species, pos, n_atoms, cell, err, err_len);
+  if (st != TN_STATUS_OK) return st;
+  if (energy) *energy = acc.energy;
+  /* ASE sign: sigma = (1/V) dE/d(strain), and under r -> (1 + strain) r
+   * every interaction vector d moves by strain·d. */
+  if (stress)
+    for (int a = 0; a < 3; a++)
+      for (int b = 0; b < 3; b++) stress[a][b] = acc.virial[a][b] / volume;
+  return TN_STATUS_OK;
+}
+
+/* Checks everything ng_compute takes on trust, builds nl, evaluates. */
+static tn_status eval_checked(const tn_noble_gas *pot, tn_neighbors *nl, ng_work *work,
+                              const int32_t *species, const double (*pos)[3], int n_atoms,
+                              const double cell_in[3][3], const uint8_t pbc_in[3], double *energy,
+                              double (*forces)[3], double stress[3][3], double *atom_energies,
+                              char *err, size_t err_len) {
+  if (!pot || !nl || n_atoms < 0 || (n_atoms > 0 && (!species || !pos)))
     return tn_fail(err, err_len, TN_STATUS_INVALID_ARG,
                    "noble gas: missing potential, neighbor list, species or positions, or "
                    "negative atom count");
-  tn_status st = check_params(pot, err, err_len);
+  tn_status st = ng_check_params(pot, err, err_len);
   if (st != TN_STATUS_OK) return st;
   double cell[3][3] = {{0}};
   uint8_t pbc[3] = {0, 0, 0};
@@ -306,28 +349,12 @@ tn_status ng_eval(const tn_noble_gas *pot, tn_neighbors *nl, ng_work *work, cons
       return tn_fail(err, err_len, TN_STATUS_BAD_INPUT,
                      "noble gas: atom %d: field 'pos': not finite", i);
   }
-
-  double reach = pot->cutoff > pot->triple_cutoff ? pot->cutoff : pot->triple_cutoff;
-  st = tn_neighbors_build(nl, pos, n_atoms, (const double(*)[3])cell, pbc, reach);
+  st = tn_neighbors_build(nl, pos, n_atoms, (const double(*)[3])cell, pbc, ng_reach(pot));
   if (st != TN_STATUS_OK)
     return tn_fail(err, err_len, st, "noble gas: neighbor list: %s",
                    nl->errmsg[0] ? nl->errmsg : tn_status_str(st));
-
-  ng_acc acc = {0.0, forces, atom_energies, {{0}}};
-  if (forces) memset(forces, 0, (size_t)n_atoms * sizeof *forces);
-  if (atom_energies) memset(atom_energies, 0, (size_t)n_atoms * sizeof *atom_energies);
-  st = pair_terms(&acc, pot, nl, species, pos, (const double(*)[3])cell, err, err_len);
-  if (st == TN_STATUS_OK && pot->triple_cutoff > 0.0)
-    st = triple_terms(&acc, pot, nl, work, species, pos, n_atoms, (const double(*)[3])cell, err,
-                      err_len);
-  if (st != TN_STATUS_OK) return st;
-  if (energy) *energy = acc.energy;
-  /* ASE sign: sigma = (1/V) dE/d(strain), and under r -> (1 + strain) r
-   * every interaction vector d moves by strain·d. */
-  if (stress)
-    for (int a = 0; a < 3; a++)
-      for (int b = 0; b < 3; b++) stress[a][b] = acc.virial[a][b] / volume;
-  return TN_STATUS_OK;
+  return ng_compute(pot, nl, work, species, pos, n_atoms, (const double(*)[3])cell, volume, energy,
+                    forces, stress, atom_energies, err, err_len);
 }
 
 tn_status tn_noble_gas_eval(const tn_noble_gas *pot, tn_neighbors *nl, const int32_t *species,
@@ -335,8 +362,8 @@ tn_status tn_noble_gas_eval(const tn_noble_gas *pot, tn_neighbors *nl, const int
                             const uint8_t pbc[3], double *energy, double (*forces)[3],
                             double stress[3][3], double *atom_energies, char *err, size_t err_len) {
   ng_work work = {0, NULL, NULL, NULL};
-  tn_status st = ng_eval(pot, nl, &work, species, pos, n_atoms, cell, pbc, energy, forces, stress,
-                         atom_energies, err, err_len);
+  tn_status st = eval_checked(pot, nl, &work, species, pos, n_atoms, cell, pbc, energy, forces,
+                              stress, atom_energies, err, err_len);
   ng_work_release(&work);
   return st;
 }

@@ -19,13 +19,16 @@
 #define MD_ACCEL         9.64853321e-3  /* Å/fs^2 per eV/(Å amu) */
 #define MD_MAX_STEP_DISP 1.0            /* Å per step: more means the timestep is too long */
 #define MD_JITTER        0.05           /* lattice jitter as a fraction of the fcc cube edge */
+#define MD_SKIN          1.0            /* Å, Verlet-list skin */
 
 tn_noble_gas_sample tn_noble_gas_sample_default(void) {
   /* Liquid argon near its normal boiling point (87.3 K, 1.40 g/cm^3, i.e.
-   * 0.0210 atoms/Å^3). 108 atoms fill a 3x3x3 fcc lattice exactly. With the
-   * LJ time unit sigma sqrt(m/eps) = 2.2 ps for Ar, 8 fs is 0.0037 of it;
-   * 150 steps (1.2 ps) between frames is several velocity-correlation times,
-   * and 1/friction = 100 fs thermalizes within the 16 ps of equilibration. */
+   * 0.0210 atoms/Å^3). 108 atoms fill a 3x3x3 fcc lattice exactly. The LJ
+   * time unit sigma sqrt(m/eps) is 2.16 ps for Ar, so 8 fs is 0.0037 of it
+   * (0.005 is the usual LJ timestep). 100 steps (0.8 ps) between frames are
+   * a few velocity-correlation times of the liquid; 1/friction = 100 fs, so
+   * the 12 ps of equilibration melt the lattice and thermalize it many times
+   * over. 5500 steps in all: a few seconds. */
   tn_noble_gas_sample s;
   memset(&s, 0, sizeof s);
   s.species[0] = 18;
@@ -35,8 +38,8 @@ tn_noble_gas_sample tn_noble_gas_sample_default(void) {
   s.temperature = 90.0;
   s.density = 0.0210;
   s.n_frames = 40;
-  s.equilibration_steps = 2000;
-  s.steps_between = 150;
+  s.equilibration_steps = 1500;
+  s.steps_between = 100;
   s.timestep = 8.0;
   s.friction = 0.01;
   s.seed = 1;
@@ -83,16 +86,19 @@ static tn_status check_sample(const tn_noble_gas_sample *s, char *err, size_t le
 /* Everything the run needs, allocated once before the first step. */
 typedef struct md_state {
   int n;
-  double box;          /* Å, cubic cell edge */
-  double cell[3][3];   /* Å */
-  int32_t *species;    /* [n] */
-  double *mass;        /* [n] amu */
-  double (*pos)[3];    /* [n][3] Å */
-  double (*vel)[3];    /* [n][3] Å/fs */
-  double (*force)[3];  /* [n][3] eV/Å */
-  double *energies;    /* [n] eV */
-  double energy;       /* eV */
-  double stress[3][3]; /* eV/Å^3 */
+  double box;           /* Å, cubic cell edge */
+  double cell[3][3];    /* Å */
+  int32_t *species;     /* [n] */
+  double *mass;         /* [n] amu */
+  double (*pos)[3];     /* [n][3] Å */
+  double (*vel)[3];     /* [n][3] Å/fs */
+  double (*force)[3];   /* [n][3] eV/Å */
+  double *energies;     /* [n] eV */
+  double energy;        /* eV */
+  double stress[3][3];  /* eV/Å^3 */
+  double (*pos_ref)[3]; /* [n][3] Å, positions when nl was last built */
+  double (*pos_out)[3]; /* [n][3] Å, positions wrapped into the box for output */
+  int stale;            /* nl must be rebuilt before the next evaluation */
   tn_neighbors *nl;
   ng_work work;
 } md_state;
@@ -104,6 +110,8 @@ static void md_release(md_state *m) {
   free(m->vel);
   free(m->force);
   free(m->energies);
+  free(m->pos_ref);
+  free(m->pos_out);
   tn_neighbors_free(m->nl);
   ng_work_release(&m->work);
 }
@@ -117,8 +125,14 @@ static int md_alloc(md_state *m, int n) {
   m->vel = malloc(un * sizeof *m->vel);
   m->force = malloc(un * sizeof *m->force);
   m->energies = malloc(un * sizeof *m->energies);
+  m->pos_ref = malloc(un * sizeof *m->pos_ref);
+  m->pos_out = malloc(un * sizeof *m->pos_out);
   m->nl = tn_neighbors_create();
-  return m->species && m->mass && m->pos && m->vel && m->force && m->energies && m->nl ? 0 : -1;
+  m->stale = 1;
+  return m->species && m->mass && m->pos && m->vel && m->force && m->energies && m->pos_ref &&
+                 m->pos_out && m->nl
+             ? 0
+             : -1;
 }
 
 /* Species: exactly round(fraction n) atoms of species[1], placed by a
@@ -177,19 +191,45 @@ static void md_velocities(md_state *m, double kt, tn_rng *rng) {
     for (int d = 0; d < 3; d++) m->vel[i][d] -= p[d] / mtot;
 }
 
-static void md_wrap(md_state *m) {
-  for (int i = 0; i < m->n; i++)
+/* Wraps positions in [n][3] into [0, box) along each axis. */
+static void md_wrap(double (*out)[3], const double (*in)[3], int n, double box) {
+  for (int i = 0; i < n; i++)
     for (int d = 0; d < 3; d++) {
-      double x = m->pos[i][d] - m->box * floor(m->pos[i][d] / m->box);
-      m->pos[i][d] = x < m->box ? x : 0.0; /* floor rounding can give exactly box */
+      double x = in[i][d] - box * floor(in[i][d] / box);
+      out[i][d] = x < box ? x : 0.0; /* floor rounding can give exactly box */
     }
 }
 
+/* Verlet list: nl holds every pair within ng_reach + MD_SKIN of the
+ * positions in pos_ref. No pair outside it can come within ng_reach before
+ * some atom has moved MD_SKIN / 2, so the list is rebuilt only then (Allen &
+ * Tildesley, Computer Simulation of Liquids, sec. 5.3). Positions are wrapped
+ * only at a rebuild, since the list's lattice shifts refer to them. */
 static tn_status md_forces(md_state *m, const tn_noble_gas *pot, char *err, size_t len) {
   static const uint8_t pbc[3] = {1, 1, 1};
-  return ng_eval(pot, m->nl, &m->work, m->species, (const double(*)[3])m->pos, m->n,
-                 (const double(*)[3])m->cell, pbc, &m->energy, m->force, m->stress, m->energies,
-                 err, len);
+  double limit = 0.25 * MD_SKIN * MD_SKIN;
+  for (int i = 0; i < m->n && !m->stale; i++) {
+    double r2 = 0;
+    for (int d = 0; d < 3; d++) {
+      double dx = m->pos[i][d] - m->pos_ref[i][d];
+      r2 += dx * dx;
+    }
+    m->stale = !(r2 <= limit);
+  }
+  if (m->stale) {
+    md_wrap(m->pos, (const double(*)[3])m->pos, m->n, m->box);
+    tn_status st = tn_neighbors_build(m->nl, (const double(*)[3])m->pos, m->n,
+                                      (const double(*)[3])m->cell, pbc, ng_reach(pot) + MD_SKIN);
+    if (st != TN_STATUS_OK)
+      return tn_fail(err, len, st, "noble gas MD: neighbor list: %s",
+                     m->nl->errmsg[0] ? m->nl->errmsg : tn_status_str(st));
+    memcpy(m->pos_ref, m->pos, (size_t)m->n * sizeof *m->pos);
+    m->stale = 0;
+  }
+  double volume = m->box * m->box * m->box;
+  return ng_compute(pot, m->nl, &m->work, m->species, (const double(*)[3])m->pos, m->n,
+                    (const double(*)[3])m->cell, volume, &m->energy, m->force, m->stress,
+                    m->energies, err, len);
 }
 
 static void md_kick(md_state *m, double dt) {
@@ -233,7 +273,6 @@ static tn_status md_step(md_state *m, const tn_noble_gas *pot, const tn_noble_ga
                    "noble gas MD: step %ld: an atom moved %g Å in one step (limit %g); the "
                    "run is unstable, lower the field 'timestep' (%g fs)",
                    step, moved, MD_MAX_STEP_DISP, dt);
-  md_wrap(m);
   tn_status st = md_forces(m, pot, err, len);
   if (st != TN_STATUS_OK) return st;
   if (!isfinite(m->energy))
@@ -245,7 +284,7 @@ static tn_status md_step(md_state *m, const tn_noble_gas *pot, const tn_noble_ga
   return TN_STATUS_OK;
 }
 
-static tn_status md_append(tn_dataset *ds, const md_state *m) {
+static tn_status md_append(tn_dataset *ds, md_state *m) {
   tn_frame_column cols[4] = {
       {TN_LABEL_ENERGY, TN_COLUMN_SCOPE_FRAME, TN_COLUMN_TYPE_REAL, 1, &m->energy, NULL},
       {TN_LABEL_FORCES, TN_COLUMN_SCOPE_ATOM, TN_COLUMN_TYPE_REAL, 3, &m->force[0][0], NULL},
@@ -256,7 +295,8 @@ static tn_status md_append(tn_dataset *ds, const md_state *m) {
   memset(&f, 0, sizeof f);
   f.n_atoms = m->n;
   f.species = m->species;
-  f.pos = (const double(*)[3])m->pos;
+  md_wrap(m->pos_out, (const double(*)[3])m->pos, m->n, m->box);
+  f.pos = (const double(*)[3])m->pos_out;
   memcpy(f.cell, m->cell, sizeof f.cell);
   f.pbc[0] = f.pbc[1] = f.pbc[2] = 1;
   f.n_columns = 4;
@@ -272,6 +312,7 @@ tn_status tn_noble_gas_generate(tn_dataset *ds, const tn_noble_gas *pot,
   if (!pot || !s)
     return tn_fail(err, len, TN_STATUS_INVALID_ARG, "noble gas sample: no potential or settings");
   tn_status st = check_sample(s, err, len);
+  if (st == TN_STATUS_OK) st = ng_check_params(pot, err, len);
   if (st != TN_STATUS_OK) return st;
 
   int64_t start = ds->n_frames;
