@@ -154,21 +154,21 @@ static void md_species(md_state *m, const tn_noble_gas_sample *s, tn_rng *rng) {
  * Fisher-Yates over site numbers, so no array of sites is needed). */
 static int md_lattice(md_state *m, tn_rng *rng) {
   static const double basis[4][3] = {{0, 0, 0}, {0.5, 0.5, 0}, {0.5, 0, 0.5}, {0, 0.5, 0.5}};
-  int c = 1;
+  int64_t c = 1; /* 64-bit: 4 c^3 may pass INT_MAX for n near it */
   while (4 * c * c * c < m->n) c++;
-  int n_sites = 4 * c * c * c;
-  int *site = malloc((size_t)n_sites * sizeof *site);
+  int64_t n_sites = 4 * c * c * c;
+  int64_t *site = malloc((size_t)n_sites * sizeof *site);
   if (!site) return -1;
-  for (int k = 0; k < n_sites; k++) site[k] = k;
-  double a = m->box / c;
+  for (int64_t k = 0; k < n_sites; k++) site[k] = k;
+  double a = m->box / (double)c;
   for (int i = 0; i < m->n; i++) {
-    int k = i + (int)(tn_rng_uniform(rng) * (n_sites - i));
-    int t = site[i];
+    int64_t k = i + (int64_t)(tn_rng_uniform(rng) * (double)(n_sites - i));
+    int64_t t = site[i];
     site[i] = site[k];
     site[k] = t;
-    int q = site[i], b = q % 4, cube = q / 4;
-    int ix = cube % c, iy = (cube / c) % c, iz = cube / (c * c);
-    double frac[3] = {ix + basis[b][0], iy + basis[b][1], iz + basis[b][2]};
+    int64_t q = site[i], b = q % 4, cube = q / 4;
+    int64_t ix = cube % c, iy = (cube / c) % c, iz = cube / (c * c);
+    double frac[3] = {(double)ix + basis[b][0], (double)iy + basis[b][1], (double)iz + basis[b][2]};
     for (int d = 0; d < 3; d++)
       m->pos[i][d] = a * (frac[d] + MD_JITTER * (2.0 * tn_rng_uniform(rng) - 1.0));
   }
