@@ -262,17 +262,29 @@ tn_status tn_neighbors_build(tn_neighbors *nl, const double (*pos)[3], int n_ato
 /* -------------------------------------------------- reference: noble gases */
 
 /* Lennard-Jones + Axilrod-Teller-Muto for Ar, Kr and their mixtures, with
- * exact atomic energies. Parameters and references: src/ref/noble_gas.c. */
+ * exact atomic energies. Parameters and references: src/ref/noble_gas.c.
+ * Pair energies are multiplied by a C2-smooth switch S(r) that is 1 below
+ * switch_on and 0 from cutoff on; a triple's energy by S_t(r_ij) S_t(r_jk)
+ * S_t(r_ik) with its own (shorter) range, since the triple term decays as
+ * r^-9 and costs O(N k^2). Requires 0 <= switch_on < cutoff and
+ * 0 <= triple_switch_on < triple_cutoff; triple_cutoff 0 turns triples off. */
 typedef struct tn_noble_gas {
-  double cutoff;    /* Å, pair and triple cutoff */
-  double switch_on; /* Å, where the smooth switch to zero begins */
+  double cutoff;           /* Å, pair cutoff */
+  double switch_on;        /* Å, where the pair switch begins */
+  double triple_cutoff;    /* Å, every side of a triple must be shorter */
+  double triple_switch_on; /* Å, where the triple switch begins */
 } tn_noble_gas;
 
+/* cutoff 9, switch_on 8, triple_cutoff 7, triple_switch_on 6 (Å). */
 tn_noble_gas tn_noble_gas_default(void);
 
-/* Energy (eV), forces [n][3] (eV/Å), stress [3][3] (eV/Å³, ASE sign, needs a
- * periodic cell), atomic energies [n] (eV). Any output may be NULL. Species
- * must be 18 (Ar) or 36 (Kr). */
+/* Energy (eV), forces [n][3] (eV/Å), stress [3][3] (eV/Å³, ASE sign),
+ * atomic energies [n] (eV). Any output may be NULL. Species must be 18 (Ar)
+ * or 36 (Kr). nl is rebuilt here (its memory is reused). Stress needs pbc on
+ * all three axes and a cell of positive volume, else TN_STATUS_INVALID_ARG.
+ * Errors: BAD_INPUT (species, non-finite or coinciding positions),
+ * INVALID_ARG (parameters, stress without a periodic cell), NO_MEMORY, or
+ * the status of tn_neighbors_build; err gets the details. */
 tn_status tn_noble_gas_eval(const tn_noble_gas *pot, tn_neighbors *nl, const int32_t *species,
                             const double (*pos)[3], int n_atoms, const double cell[3][3],
                             const uint8_t pbc[3], double *energy, double (*forces)[3],
@@ -292,13 +304,21 @@ typedef struct tn_noble_gas_sample {
   uint64_t seed;
 } tn_noble_gas_sample;
 
+/* Liquid argon: 108 atoms, 90 K, 0.0210 atoms/Å^3, 40 frames 100 steps
+ * apart after 1500 steps, 8 fs, friction 0.01/fs, seed 1. */
 tn_noble_gas_sample tn_noble_gas_sample_default(void);
 
 /* Progress callback: called after each saved frame; may be NULL. */
 typedef void (*tn_progress_fn)(void *user, int done, int total);
 
 /* Samples liquid frames by Langevin (BAOAB) MD on the reference potential and
- * appends them to ds with energy, forces, stress and atomic energies. */
+ * appends them to ds with energy, forces, stress and atomic energies, in a
+ * cubic periodic box of side (n_atoms / density)^(1/3), positions wrapped
+ * into it. Deterministic for a seed. On failure ds is as it was and
+ * tn_dataset_errmsg says why: INVALID_ARG for sample settings out of range,
+ * BAD_INPUT for unknown species or an MD run that became unstable (energy
+ * not finite, or an atom moving more than 1 Å in one step: lower the
+ * timestep), NO_MEMORY. */
 tn_status tn_noble_gas_generate(tn_dataset *ds, const tn_noble_gas *pot,
                                 const tn_noble_gas_sample *sample, tn_progress_fn progress,
                                 void *user);
