@@ -73,46 +73,56 @@ static int search_grow(nbr_work *w, int64_t need) {
 
 tn_status nbr_search_bins(nbr_work *w, const double (*pos)[3], int64_t bin_lo, int64_t bin_hi,
                           char *err, size_t err_len) {
-  int64_t np = w->t_pairs;
+  /* Locals, so the compiler need not reload them after each store. */
+  int64_t np = w->t_pairs, cap = w->tj_cap < w->tshift_cap ? w->tj_cap : w->tshift_cap;
   const double lo2 = w->lo2, hi2 = w->hi2;
   const double(*spos)[3] = (const double(*)[3])w->spos;
   const int32_t(*swrap)[3] = (const int32_t(*)[3])w->swrap;
+  const int32_t *order = w->order, *bin_start = w->bin_start;
+  const nbr_image *stencil = w->stencil;
+  int64_t *tstart = w->tstart, *tcount = w->tcount;
+  int32_t *tj = w->tj;
+  int32_t(*tshift)[3] = w->tshift;
+  const int64_t plane = (int64_t)w->nb[1] * w->nb[2];
   for (int64_t b = bin_lo; b < bin_hi; b++) {
-    int32_t a0 = w->bin_start[b], a1 = w->bin_start[b + 1];
+    const int32_t a0 = bin_start[b], a1 = bin_start[b + 1];
     if (a0 == a1) continue;
-    int c[3] = {(int)(b / ((int64_t)w->nb[1] * w->nb[2])), (int)(b / w->nb[2] % w->nb[1]),
-                (int)(b % w->nb[2])};
-    int64_t n_st = search_stencil(w, c);
+    int c[3] = {(int)(b / plane), (int)(b / w->nb[2] % w->nb[1]), (int)(b % w->nb[2])};
+    const int64_t n_st = search_stencil(w, c);
     for (int32_t a = a0; a < a1; a++) {
-      int32_t ia = w->order[a];
-      w->tstart[ia] = np;
+      const int32_t ia = order[a];
+      tstart[ia] = np;
       const double xi = spos[a][0], yi = spos[a][1], zi = spos[a][2];
+      const int32_t wa[3] = {swrap[a][0], swrap[a][1], swrap[a][2]};
       for (int64_t e = 0; e < n_st; e++) {
-        const nbr_image *st = &w->stencil[e];
+        const nbr_image *st = &stencil[e];
         const double ox = st->off[0] - xi, oy = st->off[1] - yi, oz = st->off[2] - zi;
-        const int self_image = st->img[0] == 0 && st->img[1] == 0 && st->img[2] == 0;
-        int32_t q1 = w->bin_start[st->bin + 1];
-        for (int32_t q = w->bin_start[st->bin]; q < q1; q++) {
-          double dx = spos[q][0] + ox, dy = spos[q][1] + oy, dz = spos[q][2] + oz;
-          double d2 = dx * dx + dy * dy + dz * dz;
+        const int32_t q0 = bin_start[st->bin], q1 = bin_start[st->bin + 1];
+        /* shift = img - wrap[j] + wrap[i]: see spos in nbr.h */
+        const int32_t base[3] = {st->img[0] + wa[0], st->img[1] + wa[1], st->img[2] + wa[2]};
+        for (int32_t q = q0; q < q1; q++) {
+          const double dx = spos[q][0] + ox, dy = spos[q][1] + oy, dz = spos[q][2] + oz;
+          const double d2 = dx * dx + dy * dy + dz * dz;
           if (d2 >= hi2) continue;
-          if (q == a && self_image) continue;
+          if (q == a && st->img[0] == 0 && st->img[1] == 0 && st->img[2] == 0) continue;
           int32_t s[3];
-          for (int k = 0; k < 3; k++) s[k] = st->img[k] - swrap[q][k] + swrap[a][k];
-          if (d2 >= lo2 && !search_exact(w, pos, ia, w->order[q], s)) continue;
-          if (np == w->tj_cap || np == w->tshift_cap) {
+          for (int k = 0; k < 3; k++) s[k] = base[k] - swrap[q][k];
+          if (d2 >= lo2 && !search_exact(w, pos, ia, order[q], s)) continue;
+          if (np == cap) {
             if (search_grow(w, np + 1)) {
               w->t_pairs = np;
               return tn_fail(err, err_len, TN_STATUS_NO_MEMORY,
                              "neighbors: out of memory after %lld pairs", (long long)np);
             }
+            tj = w->tj, tshift = w->tshift;
+            cap = w->tj_cap < w->tshift_cap ? w->tj_cap : w->tshift_cap;
           }
-          w->tj[np] = w->order[q];
-          memcpy(w->tshift[np], s, sizeof s);
+          tj[np] = order[q];
+          memcpy(tshift[np], s, sizeof s);
           np++;
         }
       }
-      w->tcount[ia] = np - w->tstart[ia];
+      tcount[ia] = np - tstart[ia];
     }
   }
   w->t_pairs = np;
