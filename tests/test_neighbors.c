@@ -240,7 +240,7 @@ static void test_random_vs_brute_force(void) {
   pair_list got = {0}, want = {0};
   int64_t total = 0, bad = 0, kinds_with_pairs[N_KIND] = {0};
   config c;
-  const int n_configs = 1400;
+  const int n_configs = 1050;
   for (int t = 0; t < n_configs; t++) {
     int kind = t % N_KIND;
     random_config(&c, &r, kind);
@@ -262,6 +262,48 @@ static void test_random_vs_brute_force(void) {
   CHECK(bad == 0);
   CHECK(total > 100000); /* the comparison was not vacuous */
   for (int k = 0; k < N_KIND; k++) CHECK(kinds_with_pairs[k] > n_configs / N_KIND / 2);
+  free(got.p);
+  free(want.p);
+  tn_neighbors_free(nl);
+}
+
+/* Cutoffs set to the distance of a listed pair, so that pairs sit within
+ * an ulp of the cutoff: the list must still agree with the r_ij formula of
+ * tanne.h (this is what the library's exact recheck near the cutoff is for;
+ * positions are far out of the cell, so wrapped and unwrapped arithmetic
+ * round differently). */
+static void test_cutoff_at_pair_distance(void) {
+  tn_rng r;
+  tn_rng_seed(&r, 777);
+  tn_neighbors *nl = tn_neighbors_create();
+  pair_list got = {0}, want = {0};
+  config c;
+  int bad = 0, tried = 0;
+  for (int t = 0; t < 200; t++) {
+    random_config(&c, &r, t % 2 ? KIND_SKEWED : KIND_TRICLINIC);
+    for (int i = 0; i < c.n; i++)
+      for (int k = 0; k < 3; k++) c.pos[i][k] += 1000.0 / 3.0 * (k + 1);
+    brute_force(&want, (const double(*)[3])c.pos, c.n, (const double(*)[3])c.cell, c.pbc, c.cutoff);
+    if (want.n == 0) continue;
+    const pair *p = &want.p[tn_rng_next(&r) % (uint64_t)want.n];
+    double cz[3][3];
+    memcpy(cz, c.cell, sizeof cz);
+    double d = sqrt(dist2((const double(*)[3])c.pos, (const double(*)[3])cz, p->i, p->j, p->s));
+    if (!(d > 0)) continue; /* a duplicate atom */
+    for (int step = -1; step <= 1; step++) {
+      double rc = step < 0 ? nextafter(d, 0) : step > 0 ? nextafter(d, INFINITY) : d;
+      brute_force(&want, (const double(*)[3])c.pos, c.n, (const double(*)[3])c.cell, c.pbc, rc);
+      tn_status st = tn_neighbors_build(nl, (const double(*)[3])c.pos, c.n,
+                                        (const double(*)[3])c.cell, c.pbc, rc);
+      int ok = st == TN_STATUS_OK && from_list(&got, nl, c.n) && same_pairs(&got, &want);
+      if (!ok && bad++ < 3)
+        fprintf(stderr, "  config %d, cutoff %.17g: %lld pairs, brute force %lld\n", t, rc,
+                (long long)got.n, (long long)want.n);
+      tried++;
+    }
+  }
+  CHECK(bad == 0);
+  CHECK(tried > 400); /* 3 cutoffs per configuration with pairs */
   free(got.p);
   free(want.p);
   tn_neighbors_free(nl);
@@ -509,6 +551,10 @@ static void test_bad_input(void) {
   CHECK(tn_neighbors_build(nl, p, 3, zero_row, ttt, 1.5) == TN_STATUS_BAD_INPUT);
   const double nan_row[3][3] = {{5, 0, 0}, {0, 5, 0}, {NAN, 0, 5}};
   CHECK(tn_neighbors_build(nl, p, 3, nan_row, ttt, 1.5) == TN_STATUS_BAD_INPUT);
+  CHECK(strstr(nl->errmsg, "row 2") != NULL);
+  const double huge_row[3][3] = {{5, 0, 0}, {0, 1e300, 0}, {0, 0, 5}};
+  CHECK(tn_neighbors_build(nl, p, 3, huge_row, ttt, 1.5) == TN_STATUS_BAD_INPUT);
+  CHECK(strstr(nl->errmsg, "row 1") != NULL);
   CHECK_OK(tn_neighbors_build(nl, p, 3, nan_row, ttf, 1.5));
   CHECK(nl->n_pairs == 6);
 
@@ -573,6 +619,7 @@ static void test_out_of_memory(void) {
 int main(void) {
   RUN(test_known_lattices);
   RUN(test_random_vs_brute_force);
+  RUN(test_cutoff_at_pair_distance);
   RUN(test_large_box_vs_brute_force);
   RUN(test_symmetry_and_translation);
   RUN(test_memory_reuse);

@@ -81,7 +81,8 @@ tn_status nbr_grid_build(nbr_work *w, const double (*pos)[3], int n, const doubl
 
 /* Finds all pairs with atoms in bins [bin_lo, bin_hi), appending them to
  * w->tj / w->tshift and recording each atom's block in tstart / tcount.
- * Bins are independent, so ranges could later run on separate threads. */
+ * Bins are independent: to run ranges on separate threads, give each its
+ * own tj / tshift buffer (tstart is then relative to that buffer). */
 tn_status nbr_search_bins(nbr_work *w, const double (*pos)[3], int64_t bin_lo, int64_t bin_hi,
                           char *err, size_t err_len);
 

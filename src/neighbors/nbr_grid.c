@@ -32,9 +32,11 @@ static tn_status grid_basis(nbr_work *w, const double cell[3][3], char *err, siz
     if (w->periodic[k]) {
       per[n_per++] = k;
       for (int l = 0; l < 3; l++) {
-        if (!isfinite(cell[k][l]))
+        if (!(fabs(cell[k][l]) <= NBR_MAX_COORD))
           return tn_fail(err, err_len, TN_STATUS_BAD_INPUT,
-                         "neighbors: field 'cell': row %d is periodic but not finite", k);
+                         "neighbors: field 'cell': row %d is periodic but holds %g (not finite "
+                         "or beyond %g Å)",
+                         k, cell[k][l], NBR_MAX_COORD);
         w->basis[k][l] = cell[k][l];
       }
     } else {

@@ -6,7 +6,7 @@
 
 #include "nbr.h"
 
-/* Floor division and the matching non-negative remainder. */
+/* Floor division (C's / truncates toward zero); b > 0. */
 static int floor_div(int a, int b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 
 /* The bins around bin c (Cartesian product of the per-axis ranges

@@ -5,7 +5,18 @@
  * cutoff wide (measured along the lattice-plane spacings, so skewed cells
  * work), and each atom is compared only with atoms of nearby bins. The
  * search runs in bin order for locality and writes each atom's pairs as one
- * block; the blocks are then copied into atom order. */
+ * block; the blocks are then copied into atom order.
+ *
+ * Contract details beyond tanne.h:
+ *  - A pair is listed exactly when r_ij, evaluated in double as
+ *    (pos[j] - pos[i]) + (s0 a + s1 b + s2 c) per component, has |r|² <
+ *    cutoff². Pairs far from the cutoff are decided on wrapped positions;
+ *    those within rounding distance of it by this formula, so the list is
+ *    symmetric ((i, j, s) with (j, i, -s)) and matches a brute force.
+ *  - Any non-zero pbc[k] is periodic. Rows of open axes are never read.
+ *  - Within an atom, pairs come in a deterministic order (neighbouring bins,
+ *    then bin order); it depends only on the input.
+ *  - On failure the list is empty (n_pairs 0) and errmsg names the field. */
 #include <math.h>
 #include <string.h>
 
