@@ -22,6 +22,13 @@
 
 #include "nbr.h"
 
+#if defined(__GNUC__)
+#define NBR_PREFETCH(p) __builtin_prefetch(p)
+#else
+#define NBR_PREFETCH(p) ((void)(p))
+#endif
+#define NBR_PREFETCH_AHEAD 8
+
 tn_neighbors *tn_neighbors_create(void) {
   tn_neighbors *nl = calloc(1, sizeof *nl);
   nbr_work *w = calloc(1, sizeof *w);
@@ -109,6 +116,14 @@ static tn_status assemble(tn_neighbors *nl, nbr_work *w, int n) {
 
   nl->first[0] = 0;
   for (int i = 0; i < n; i++) {
+    /* The blocks are read in atom order, which is random in the buffer:
+     * ask for the start of a later block early to hide the cache miss. */
+    if (i + NBR_PREFETCH_AHEAD < n) {
+      int64_t ahead = i + NBR_PREFETCH_AHEAD, t0 = w->tstart[ahead], cnt = w->tcount[ahead];
+      const char *pj = (const char *)(w->tj + t0), *ps = (const char *)(w->tshift + t0);
+      for (int64_t b = 0; b < cnt * (int64_t)sizeof *w->tj; b += 64) NBR_PREFETCH(pj + b);
+      for (int64_t b = 0; b < cnt * (int64_t)sizeof *w->tshift; b += 64) NBR_PREFETCH(ps + b);
+    }
     int64_t at = nl->first[i], cnt = w->tcount[i];
     nl->first[i + 1] = at + cnt;
     for (int64_t p = 0; p < cnt; p++) nl->i[at + p] = i;
