@@ -47,7 +47,7 @@ $(BUILD)/%.o: %.c $(wildcard include/*.h src/*/*.h cli/*.h tests/*.h)
 	$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/libtanne.a: $(LIB_OBJ)
-	ar rcs $@ $^
+	rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/libtanne.so: $(LIB_OBJ)
 	$(CC) -shared $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -126,6 +126,7 @@ static tn_status assemble(tn_neighbors *nl, nbr_work *w, int n) {
     }
     int64_t at = nl->first[i], cnt = w->tcount[i];
     nl->first[i + 1] = at + cnt;
+    if (cnt == 0) continue; /* the arrays may still be NULL: memcpy needs valid pointers */
     for (int64_t p = 0; p < cnt; p++) nl->i[at + p] = i;
     memcpy(nl->j + at, w->tj + w->tstart[i], (size_t)cnt * sizeof *nl->j);
     memcpy(nl->shift + at, w->tshift + w->tstart[i], (size_t)cnt * sizeof *nl->shift);
