@@ -94,7 +94,7 @@ tn_status xyz_properties_parse(const char *value, xyz_property **props, int64_t 
 
 /* Writes s to f as a key or value that xyz_header_parse reads back as s:
  * bare when it is safe, else in double quotes with '"' and '\' escaped.
- * Control characters (a newline would end the comment line) become spaces. */
+ * Newlines and carriage returns, which would end the line, become spaces. */
 void xyz_put_text(FILE *f, const char *s);
 
 /* Formats a double with the fewest digits (15, 16 or 17) that read back to

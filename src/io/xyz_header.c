@@ -311,7 +311,7 @@ tn_status xyz_properties_parse(const char *value, xyz_property **props, int64_t 
 void xyz_put_text(FILE *f, const char *s) {
   int quote = *s == '\0';
   for (const char *p = s; *p && !quote; p++)
-    quote = (unsigned char)*p < 0x20 || *p == 0x7f || is_space(*p) || closer_of(*p) ||
+    quote = (unsigned char)*p <= 0x20 || *p == 0x7f || closer_of(*p) ||
             *p == '}' || *p == ']' || *p == '=' || *p == '\\';
   if (!quote) {
     fputs(s, f);
@@ -321,7 +321,7 @@ void xyz_put_text(FILE *f, const char *s) {
   for (const char *p = s; *p; p++) {
     unsigned char c = (unsigned char)*p;
     if (c == '"' || c == '\\') putc('\\', f);
-    putc(c < 0x20 || c == 0x7f ? ' ' : c, f);
+    putc(c == '\n' || c == '\r' ? ' ' : c, f);
   }
   putc('"', f);
 }

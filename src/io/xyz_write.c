@@ -11,8 +11,8 @@
  * reads back to the same double (whole numbers get ".0" so they stay real),
  * so write -> read is exact. stress goes out in ASE's (Fortran) order, the
  * order ASE reads it in. Per-frame INT and BOOL columns are written as
- * integers and T/F; text is quoted when needed, with control characters
- * (which would break the line) written as spaces. */
+ * integers and T/F; text is quoted when needed, with newlines and carriage
+ * returns (which would break the line) written as spaces. */
 #include <math.h>
 #include <string.h>
 
