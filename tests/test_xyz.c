@@ -485,8 +485,8 @@ static void test_ase_interop(void) {
     }
     CHECK(fscanf(f, " energy %lf", &e) == 1);
     CHECK_NEAR(col_row(ds, TN_LABEL_ENERGY, fr)[0], e, 1e-12, 1e-300);
-    CHECK(fscanf(f, " stress %lf %lf %lf %lf %lf %lf", &s[0], &s[1], &s[2], &s[3], &s[4],
-                 &s[5]) == 6);
+    CHECK(fscanf(f, " stress %lf %lf %lf %lf %lf %lf", &s[0], &s[1], &s[2], &s[3], &s[4], &s[5]) ==
+          6);
     const double *sig = col_row(ds, TN_LABEL_STRESS, fr);
     static const int voigt[6] = {0, 4, 8, 5, 2, 1}; /* xx yy zz yz xz xy in a 3x3 */
     for (int k = 0; k < 6; k++) CHECK_NEAR(sig[voigt[k]], s[k], 1e-12, 1e-300);
@@ -533,8 +533,8 @@ static void test_bad_counts_and_lines(void) {
   BAD("abc\n", TN_STATUS_BAD_INPUT, "case.xyz:1: field 'atom count'", "'abc'");
   BAD("-3\n\n", TN_STATUS_BAD_INPUT, "case.xyz:1:", "non-negative integer");
   BAD("1\n", TN_STATUS_BAD_INPUT, "case.xyz:2: field 'comment line'", "ends after");
-  BAD("2\nProperties=species:S:1:pos:R:3\nH 0 0 0\n", TN_STATUS_BAD_INPUT, "case.xyz:4:",
-      "truncated frame: line 1 gives 2 atoms, the file ends after 1");
+  BAD("2\nProperties=species:S:1:pos:R:3\nH 0 0 0\n", TN_STATUS_BAD_INPUT,
+      "case.xyz:4:", "truncated frame: line 1 gives 2 atoms, the file ends after 1");
   BAD("1\n\nH 0 0\n", TN_STATUS_BAD_INPUT, "case.xyz:3: field 'atom line'",
       "expected 4 columns (from Properties), found 3");
   BAD("1\n\nH 0 0 0 5\n", TN_STATUS_BAD_INPUT, "case.xyz:3:", "found 5");
@@ -582,8 +582,7 @@ static void test_bad_comment_line(void) {
       "no positions column");
   BAD("1\nProperties=species:S:2:pos:R:3\nH H 0 0 0\n", TN_STATUS_BAD_INPUT,
       "'species' must be S:1, not S:2", NULL);
-  BAD("1\nProperties=species:S:1:pos:R:2\nH 0 0\n", TN_STATUS_BAD_INPUT, "'pos' must be R:3",
-      NULL);
+  BAD("1\nProperties=species:S:1:pos:R:2\nH 0 0\n", TN_STATUS_BAD_INPUT, "'pos' must be R:3", NULL);
   BAD("1\nProperties=species:S:1:pos:R:3:forces:R:1\nH 0 0 0 0\n", TN_STATUS_BAD_INPUT,
       "'forces' must be R:3", NULL);
   BAD("1\nProperties=species:S:1:pos:R:3:forces:R:3:force:R:3\nH 0 0 0 0 0 0 0 0 0\n",
@@ -615,10 +614,11 @@ static void test_bad_comment_line(void) {
       TN_STATUS_BAD_INPUT, "longer than 63 bytes", NULL);
   static const char nul[] = "1\nab\0c=1\nH 0 0 0\n";
   bad_case(__LINE__, nul, sizeof nul - 1, TN_STATUS_BAD_INPUT, "NUL byte", NULL);
+  BAD("1\na=\"x\ry\"\r\nH 0 0 0\n", TN_STATUS_BAD_INPUT, "case.xyz:2:", "carriage return");
   /* A column whose width changes is refused by the data set; the message
    * still names the file and the comment line of the offending frame. */
-  BAD("1\ndip=1\nH 0 0 0\n1\ndip=\"1 2 3\"\nH 0 0 0\n", TN_STATUS_BAD_INPUT, "case.xyz:5:",
-      "'dip'");
+  BAD("1\ndip=1\nH 0 0 0\n1\ndip=\"1 2 3\"\nH 0 0 0\n", TN_STATUS_BAD_INPUT,
+      "case.xyz:5:", "'dip'");
 }
 
 /* A failed read leaves frames read before it (from other files) alone. */

@@ -73,10 +73,12 @@ tn_status xyz_header_parse(xyz_header *h, const char *line, size_t len, const ch
   int escaped = 0;
   for (size_t i = 0; i < len; i++) {
     char c = line[i];
-    if (c == '\0')
+    /* NUL would cut keys short; a lone CR is a line end to ASE (Python's
+     * universal newlines), so either would make the line mean two things. */
+    if (c == '\0' || c == '\r')
       return tn_fail(err, err_len, TN_STATUS_BAD_INPUT,
-                     "%s:%lld: field 'comment line': NUL byte at column %zu", name,
-                     (long long)lineno, i + 1);
+                     "%s:%lld: field 'comment line': %s at column %zu", name, (long long)lineno,
+                     c ? "carriage return inside the line" : "NUL byte", i + 1);
     if (escaped) {
       put_char(&s, c);
       escaped = 0;
@@ -116,7 +118,11 @@ tn_status xyz_header_parse(xyz_header *h, const char *line, size_t len, const ch
   if (delim)
     return tn_fail(err, err_len, TN_STATUS_BAD_INPUT,
                    "%s:%lld: field 'comment line': unterminated %c...%c (no closing '%c')", name,
-                   (long long)lineno, delim == '}' ? '{' : delim == ']' ? '[' : delim, delim, delim);
+                   (long long)lineno,
+                   delim == '}'   ? '{'
+                   : delim == ']' ? '['
+                                  : delim,
+                   delim, delim);
   if (s.mode != MODE_NONE) end_string(&s);
   /* A bare key reads its value as the empty string at its own end. */
   for (int k = 0; k < h->n_pairs; k++)
@@ -180,7 +186,7 @@ int xyz_parse_int(const char *s, size_t n, double *out) {
     v = v * 10 + (s[i] - '0');
     if (v > ((int64_t)1 << 53)) return -1; /* larger integers are not exact as doubles */
   }
-  *out = neg ? -(double)v : (double)v;
+  *out = neg && v ? -(double)v : (double)v; /* "-0" is the integer 0 */
   return 0;
 }
 
@@ -289,8 +295,7 @@ tn_status xyz_properties_parse(const char *value, xyz_property **props, int64_t 
         return tn_fail(err, err_len, TN_STATUS_BAD_INPUT,
                        "%s:%lld: field 'Properties': '%s': ncols '%.*s' is not an integer in "
                        "1..%d",
-                       name, (long long)lineno, q->name, (int)(m < 16 ? m : 16), p,
-                       XYZ_NCOLS_MAX);
+                       name, (long long)lineno, q->name, (int)(m < 16 ? m : 16), p, XYZ_NCOLS_MAX);
       q->ncols = (int)v;
       *n = entry + 1;
     }
@@ -311,8 +316,8 @@ tn_status xyz_properties_parse(const char *value, xyz_property **props, int64_t 
 void xyz_put_text(FILE *f, const char *s) {
   int quote = *s == '\0';
   for (const char *p = s; *p && !quote; p++)
-    quote = (unsigned char)*p <= 0x20 || *p == 0x7f || closer_of(*p) ||
-            *p == '}' || *p == ']' || *p == '=' || *p == '\\';
+    quote = (unsigned char)*p <= 0x20 || *p == 0x7f || closer_of(*p) || *p == '}' || *p == ']' ||
+            *p == '=' || *p == '\\';
   if (!quote) {
     fputs(s, f);
     return;

@@ -63,7 +63,7 @@ typedef struct reader {
   int64_t cols_cap;
   int32_t *species; /* [n_atoms] */
   int64_t species_cap;
-  int has_z; /* a Z column decides the species, as in ASE */
+  int has_z;                    /* a Z column decides the species, as in ASE */
   unsigned char symtab[26][27]; /* [first letter][second letter + 1 or 0] -> Z */
 } reader;
 
@@ -203,8 +203,8 @@ static tn_status read_info(reader *r, int64_t ln, size_t line_len, double cell[3
       for (int i = 0; i < 9; i++) {
         if (!isfinite(v[i]))
           return tn_fail(ERR, TN_STATUS_BAD_INPUT,
-                         "%s:%lld: field 'Lattice': value %d is not finite", r->name,
-                         (long long)ln, i + 1);
+                         "%s:%lld: field 'Lattice': value %d is not finite", r->name, (long long)ln,
+                         i + 1);
         cell[i / 3][i % 3] = v[i] * r->lu;
       }
       have_lattice = 1;
@@ -221,8 +221,9 @@ static tn_status read_info(reader *r, int64_t ln, size_t line_len, double cell[3
       continue;
     }
     if (klen >= TN_NAME_MAX)
-      return tn_fail(ERR, TN_STATUS_BAD_INPUT, "%s:%lld: field '%.40s...': key longer than %d bytes",
-                     r->name, (long long)ln, key, TN_NAME_MAX - 1);
+      return tn_fail(ERR, TN_STATUS_BAD_INPUT,
+                     "%s:%lld: field '%.40s...': key longer than %d bytes", r->name, (long long)ln,
+                     key, TN_NAME_MAX - 1);
     if (strcmp(key, TN_LABEL_FORCES) == 0 || strcmp(key, TN_LABEL_ENERGIES) == 0)
       return tn_fail(ERR, TN_STATUS_BAD_INPUT,
                      "%s:%lld: field '%s': a per-atom label; give it as a Properties column, "
@@ -241,12 +242,11 @@ static tn_status read_info(reader *r, int64_t ln, size_t line_len, double cell[3
     double *out = r->info + used;
     int count = 1;
     xyz_kind kind;
-    if (!has) {
+    if (klen == 3 && (key[0] | 0x20) == 'u' && (key[1] | 0x20) == 'i' && (key[2] | 0x20) == 'd') {
+      kind = XYZ_KIND_TEXT; /* ASE's UNPROCESSED_KEYS: kept as written, "T" if bare */
+    } else if (!has) {
       kind = XYZ_KIND_BOOL;
       out[0] = 1.0;
-    } else if (klen == 3 && (key[0] | 0x20) == 'u' && (key[1] | 0x20) == 'i' &&
-               (key[2] | 0x20) == 'd') {
-      kind = XYZ_KIND_TEXT; /* ASE's UNPROCESSED_KEYS: kept as written */
     } else {
       kind = xyz_value_parse(value, out, (int)(r->info_cap - used - 9), &count);
     }
@@ -319,7 +319,7 @@ static tn_status plan_columns(reader *r, int64_t ln, int n_info, int64_t *n_num,
     a->first = *n_num;
     a->scale = 1.0;
     a->label = q->name;
-    a->type = q->type == 'I' ? TN_COLUMN_TYPE_INT
+    a->type = q->type == 'I'   ? TN_COLUMN_TYPE_INT
               : q->type == 'L' ? TN_COLUMN_TYPE_BOOL
                                : TN_COLUMN_TYPE_REAL;
     const char *want = NULL;
@@ -370,8 +370,8 @@ static tn_status plan_columns(reader *r, int64_t ln, int n_info, int64_t *n_num,
   r->has_z = seen[1];
   if (!seen[0] && !seen[1])
     return tn_fail(ERR, TN_STATUS_NOT_FOUND,
-                   "%s:%lld: field 'Properties': no element column (species:S:1 or Z:I:1)",
-                   r->name, (long long)ln);
+                   "%s:%lld: field 'Properties': no element column (species:S:1 or Z:I:1)", r->name,
+                   (long long)ln);
   if (!seen[2])
     return tn_fail(ERR, TN_STATUS_NOT_FOUND,
                    "%s:%lld: field 'Properties': no positions column (pos:R:3)", r->name,
@@ -436,8 +436,8 @@ static tn_status read_atom(reader *r, int64_t i, const char *s, size_t n, int64_
       }
       if (bad)
         return tn_fail(ERR, TN_STATUS_BAD_INPUT,
-                       "%s:%lld: field '%s' (component %d of %d): expected %s, got '%.*s'",
-                       r->name, (long long)r->line, q->name, c + 1, q->ncols, what,
+                       "%s:%lld: field '%s' (component %d of %d): expected %s, got '%.*s'", r->name,
+                       (long long)r->line, q->name, c + 1, q->ncols, what,
                        (int)(len < 32 ? len : 32), tok);
       row[a->first + c] = v;
       if (a->role == ROLE_Z) r->species[i] = (int32_t)v;
@@ -498,8 +498,7 @@ static tn_status read_frame(reader *r, int n_atoms) {
       return tn_fail(ERR, TN_STATUS_BAD_INPUT,
                      "%s:%lld: field 'atom line': truncated frame: line %lld gives %d atoms, the "
                      "file ends after %lld",
-                     r->name, (long long)r->line + 1, (long long)count_line, n_atoms,
-                     (long long)i);
+                     r->name, (long long)r->line + 1, (long long)count_line, n_atoms, (long long)i);
     st = read_atom(r, i, s, n, n_num, n_tok);
     if (st != TN_STATUS_OK) return st;
   }

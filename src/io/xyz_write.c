@@ -96,8 +96,7 @@ tn_status xyz_write(tn_dataset *ds, const char *path) {
     goto fail;
   }
   if (!(f = tn_open_temp(path, tmp, tmp_len))) {
-    st = tn_fail(err, err_len, TN_STATUS_IO, "%s: cannot create a temporary file beside it",
-                 path);
+    st = tn_fail(err, err_len, TN_STATUS_IO, "%s: cannot create a temporary file beside it", path);
     goto fail;
   }
   const tn_column *energy = tn_dataset_column(ds, TN_LABEL_ENERGY);
