@@ -294,6 +294,15 @@ static void test_types_across_frames(void) {
     CHECK(l->type == TN_COLUMN_TYPE_STRING && strcmp(tn_column_text(l, 1), "12") == 0);
   }
   tn_dataset_free(ds);
+
+  /* Found by fuzzing: "-0" is the integer 0 (not -0.0, which writes back as
+   * 0); a bare uid is the text "T", as ASE keeps uid unparsed. */
+  ds = tn_dataset_create();
+  CHECK_OK(read_text(ds, "0\nn=-0 uid\n"));
+  const tn_column *nz = tn_dataset_column(ds, "n"), *uid = tn_dataset_column(ds, "uid");
+  CHECK(nz && nz->type == TN_COLUMN_TYPE_INT && nz->values[0] == 0.0 && !signbit(nz->values[0]));
+  CHECK(uid && uid->type == TN_COLUMN_TYPE_STRING && strcmp(tn_column_text(uid, 0), "T") == 0);
+  tn_dataset_free(ds);
 }
 
 static void test_units(void) {
@@ -672,6 +681,41 @@ static void test_write_errors(void) {
   tn_dataset_free(ds);
 }
 
+/* INT columns from other formats may hold values the I type cannot carry:
+ * they are written as reals and read back exactly. */
+static void test_write_inexact_ints(void) {
+  tn_dataset *ds = tn_dataset_create(), *back = tn_dataset_create();
+  int32_t z[2] = {1, 8};
+  double pos[2][3] = {{0, 0, 0}, {1, 1, 1}}, ids[2] = {2.5, 1e17}, whole[2] = {3, -4};
+  double flag = 1e17;
+  tn_frame_column cols[] = {
+      {"ids", TN_COLUMN_SCOPE_ATOM, TN_COLUMN_TYPE_INT, 1, ids, NULL},
+      {"whole", TN_COLUMN_SCOPE_ATOM, TN_COLUMN_TYPE_INT, 1, whole, NULL},
+      {"flag", TN_COLUMN_SCOPE_FRAME, TN_COLUMN_TYPE_INT, 1, &flag, NULL},
+  };
+  tn_frame fr;
+  memset(&fr, 0, sizeof fr);
+  fr.n_atoms = 2;
+  fr.species = z;
+  fr.pos = (const double(*)[3])pos;
+  fr.n_columns = 3;
+  fr.columns = cols;
+  CHECK_OK(tn_dataset_append(ds, &fr));
+  const char *path = harness_tmp("ints.xyz");
+  CHECK_OK(tn_dataset_write_extxyz(ds, path));
+  CHECK_OK(tn_dataset_read(back, path, NULL));
+  const tn_column *a = tn_dataset_column(back, "ids"), *w = tn_dataset_column(back, "whole");
+  const tn_column *f = tn_dataset_column(back, "flag");
+  CHECK(a && w && f);
+  if (a && w && f) {
+    CHECK(a->type == TN_COLUMN_TYPE_REAL && a->values[0] == 2.5 && a->values[1] == 1e17);
+    CHECK(w->type == TN_COLUMN_TYPE_INT && w->values[1] == -4.0);
+    CHECK(f->type == TN_COLUMN_TYPE_REAL && f->values[0] == 1e17);
+  }
+  tn_dataset_free(back);
+  tn_dataset_free(ds);
+}
+
 int main(void) {
   RUN(test_cu_emt);
   RUN(test_qm7_hf_atomic);
@@ -687,5 +731,6 @@ int main(void) {
   RUN(test_bad_comment_line);
   RUN(test_failed_read_keeps_dataset);
   RUN(test_write_errors);
+  RUN(test_write_inexact_ints);
   return harness_finish();
 }

@@ -62,6 +62,10 @@ tn_status xyz_header_parse(xyz_header *h, const char *line, size_t len, const ch
                            int64_t lineno, char *err, size_t err_len) {
   /* Bounds: every pair takes at least one byte plus a separator, and the
    * text holds each byte at most once plus two NULs per pair. */
+  if (len > (size_t)INT32_MAX / 4) /* pair counts are int */
+    return tn_fail(err, err_len, TN_STATUS_UNSUPPORTED,
+                   "%s:%lld: field 'comment line': longer than %d bytes", name, (long long)lineno,
+                   INT32_MAX / 4);
   int64_t need_pairs = (int64_t)(len / 2 + 2), need_text = 2 * (int64_t)len + 4;
   if (tn_grow((void **)&h->pairs, &h->pairs_cap, need_pairs, sizeof *h->pairs) ||
       tn_grow((void **)&h->text, &h->text_cap, need_text, 1))

@@ -40,10 +40,13 @@ static void put_real(FILE *f, double v) {
   fputs(buf, f);
 }
 
+/* Integers the reader takes back as integers (|v| <= 2^53, exact). */
+static int exact_int(double v) { return v == floor(v) && fabs(v) <= 9007199254740992.0; }
+
 static void put_value(FILE *f, tn_column_type type, double v) {
   if (type == TN_COLUMN_TYPE_BOOL)
     putc(v != 0.0 ? 'T' : 'F', f);
-  else if (type == TN_COLUMN_TYPE_INT && v == floor(v) && fabs(v) < 9.2e18)
+  else if (type == TN_COLUMN_TYPE_INT && exact_int(v))
     fprintf(f, "%lld", (long long)v);
   else
     put_real(f, v);
@@ -69,8 +72,15 @@ static void put_info(FILE *f, const tn_column *c, int64_t fr) {
   if (c->width > 1) putc('"', f);
 }
 
-static char type_letter(tn_column_type t) {
-  return t == TN_COLUMN_TYPE_INT ? 'I' : t == TN_COLUMN_TYPE_BOOL ? 'L' : 'R';
+/* The Properties type of a per-atom column in one frame: an INT column
+ * holding a value that is not an exact integer (possible for data from other
+ * formats) is declared R, so that the file reads back. */
+static char type_letter(const tn_column *c, int64_t a0, int64_t n) {
+  if (c->type == TN_COLUMN_TYPE_BOOL) return 'L';
+  if (c->type != TN_COLUMN_TYPE_INT) return 'R';
+  for (int64_t k = a0 * c->width; k < (a0 + n) * c->width; k++)
+    if (!exact_int(c->values[k])) return 'R';
+  return 'I';
 }
 
 tn_status xyz_write(tn_dataset *ds, const char *path) {
@@ -122,7 +132,7 @@ tn_status xyz_write(tn_dataset *ds, const char *path) {
       const tn_column *col = &ds->columns[c];
       if (col->scope != TN_COLUMN_SCOPE_ATOM || !col->present[fr]) continue;
       w += (size_t)snprintf(props + w, props_cap - w, ":%s:%c:%d", col->name,
-                            type_letter(col->type), col->width);
+                            type_letter(col, a0, n), col->width);
     }
     fputs("Properties=", f);
     xyz_put_text(f, props);
