@@ -298,7 +298,7 @@ static void test_types_across_frames(void) {
   /* Found by fuzzing: "-0" is the integer 0 (not -0.0, which writes back as
    * 0); a bare uid is the text "T", as ASE keeps uid unparsed. */
   ds = tn_dataset_create();
-  CHECK_OK(read_text(ds, "0\nn=-0 uid\n"));
+  CHECK_OK(read_text(ds, "1\nn=-0 uid\nH 0 0 0\n"));
   const tn_column *nz = tn_dataset_column(ds, "n"), *uid = tn_dataset_column(ds, "uid");
   CHECK(nz && nz->type == TN_COLUMN_TYPE_INT && nz->values[0] == 0.0 && !signbit(nz->values[0]));
   CHECK(uid && uid->type == TN_COLUMN_TYPE_STRING && strcmp(tn_column_text(uid, 0), "T") == 0);
