@@ -66,6 +66,16 @@ done:
   tn_dataset_free(ds);
 }
 
+/* A first frame without atoms leaves the atom arrays unallocated. */
+static void test_empty_first_frame(void) {
+  tn_dataset *ds = tn_dataset_create();
+  CHECK_OK(add_frame(ds, 0, 0.5, 1, "empty"));
+  CHECK_OK(add_frame(ds, 3, 1.5, 1, "three"));
+  CHECK(ds->n_frames == 2 && ds->n_atoms == 3 && ds->atom_start[1] == 0);
+  CHECK(tn_dataset_column(ds, TN_LABEL_FORCES)->values[2] == -0.2);
+  tn_dataset_free(ds);
+}
+
 static void test_subset(void) {
   tn_dataset *a = tn_dataset_create(), *b = tn_dataset_create();
   for (int k = 0; k < 10; k++) CHECK_OK(add_frame(a, 2 + k % 3, k, k % 2, "x"));
@@ -148,6 +158,7 @@ static void test_elements_units(void) {
 
 int main(void) {
   RUN(test_append_and_columns);
+  RUN(test_empty_first_frame);
   RUN(test_subset);
   RUN(test_split_roundtrip);
   RUN(test_rng);

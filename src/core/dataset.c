@@ -187,8 +187,10 @@ tn_status tn_dataset_append(tn_dataset *ds, const tn_frame *fr) {
 
   /* Copy. */
   int64_t f = ds->n_frames, a0 = ds->n_atoms;
-  memcpy(ds->species + a0, fr->species, (size_t)fr->n_atoms * sizeof *ds->species);
-  memcpy(ds->pos + a0, fr->pos, (size_t)fr->n_atoms * sizeof *ds->pos);
+  if (fr->n_atoms > 0) { /* an empty first frame leaves these NULL: memcpy needs valid pointers */
+    memcpy(ds->species + a0, fr->species, (size_t)fr->n_atoms * sizeof *ds->species);
+    memcpy(ds->pos + a0, fr->pos, (size_t)fr->n_atoms * sizeof *ds->pos);
+  }
   memcpy(ds->cell[f], fr->cell, sizeof ds->cell[f]);
   memcpy(ds->pbc[f], fr->pbc, sizeof ds->pbc[f]);
   for (int c = 0; c < ds->n_columns; c++) {
@@ -211,6 +213,7 @@ tn_status tn_dataset_append(tn_dataset *ds, const tn_frame *fr) {
     int64_t rows = col->scope == TN_COLUMN_SCOPE_FRAME ? 1 : fr->n_atoms;
     double *dst = col->values + row * col->width;
     size_t bytes = (size_t)(rows * col->width) * sizeof *dst;
+    if (bytes == 0) continue; /* no atoms: values may still be NULL */
     if (fc)
       memcpy(dst, fc->values, bytes);
     else
