@@ -61,6 +61,8 @@ def source_xyz(path):
                 fr["forces"] = res["forces"]
             if "energies" in res:
                 fr["energies"] = res["energies"]
+            if "stress" in res:
+                fr["stress"] = res["stress"]
         for k in ("energies_ao", "energies_mo"):
             if k in a.arrays:
                 fr[k] = a.arrays[k]
@@ -151,8 +153,18 @@ def main():
     readers = {".npz": source_npz, ".xyz": source_xyz, ".h5": source_h5}
     paths = sorted(glob.glob(os.path.join(data, "*", "*")))
     with tempfile.TemporaryDirectory() as tmp:
+        # The shared sets carry no stress: a generated Ar/Kr liquid does.
+        gen = os.path.join(tmp, "generated-noble-gas.xyz")
+        run = subprocess.run([tanne, "generate", "noble-gas", "--species", "Ar,Kr", "--atoms",
+                              "32", "--frames", "3", "--equilibration", "20", "--interval", "5",
+                              "-o", gen], capture_output=True, text=True)
+        if run.returncode != 0:
+            print(f"  FAIL generate noble-gas: {run.stderr.strip()}")
+            failed += 1
+        else:
+            paths.append(gen)
         for path in paths:
-            name = os.path.relpath(path, data)
+            name = os.path.relpath(path, data) if path.startswith(data) else os.path.basename(path)
             ext = os.path.splitext(path)[1]
             if "input.data" in os.path.basename(path):
                 reader = source_n2p2
