@@ -49,6 +49,11 @@ int cli_opt(cli_args *a, const char *arg, const char *name) {
   return 1;
 }
 
+int cli_output_opt(cli_args *a, const char *arg) {
+  if (strcmp(arg, "-o") == 0) arg = "--output";
+  return cli_opt(a, arg, "output");
+}
+
 double cli_double(const cli_args *a, const char *name, const char *text) {
   char *end;
   errno = 0;
@@ -94,6 +99,17 @@ int cli_read_option(cli_args *a, const char *arg, tn_read_options *opt) {
     return 1;
   }
   return 0;
+}
+
+void cli_input_arg(cli_args *a, const char *arg, const char *help, tn_read_options *opt,
+                   const char **paths, int *n) {
+  if (cli_flag(arg, "help") || strcmp(arg, "-h") == 0) {
+    printf("%s%s", help, cli_read_options_help);
+    exit(0);
+  }
+  if (cli_read_option(a, arg, opt)) return;
+  if (arg[0] == '-' && arg[1] != '\0') cli_usage_error(a->command, "unknown option '%s'", arg);
+  paths[(*n)++] = arg;
 }
 
 int cli_read_all(tn_dataset *ds, const char *const *paths, int n, const tn_read_options *opt) {

@@ -23,6 +23,8 @@ int cli_args_next(cli_args *a, const char **arg);
 /* 1 if arg is the option --name; then a->value holds its value (from "=v" or
  * the next argument; a missing value is a usage error and exits 2). */
 int cli_opt(cli_args *a, const char *arg, const char *name);
+/* 1 if arg is -o or --output; then a->value holds the path. */
+int cli_output_opt(cli_args *a, const char *arg);
 /* 1 if arg is the flag --name (no value). */
 int cli_flag(const char *arg, const char *name);
 
@@ -34,6 +36,13 @@ long cli_long(const cli_args *a, const char *name, const char *text, long min, l
  * command that reads data. Returns 1 if arg was one of them. */
 int cli_read_option(cli_args *a, const char *arg, tn_read_options *opt);
 extern const char cli_read_options_help[];
+
+/* What every data-reading command accepts after its own options: --help
+ * (prints help, then the read options, and exits 0), the read options, and
+ * input paths, which are stored in paths[*n] (paths holds argc entries). An
+ * unknown option is a usage error. Call it last in the option chain. */
+void cli_input_arg(cli_args *a, const char *arg, const char *help, tn_read_options *opt,
+                   const char **paths, int *n);
 
 /* Reads each path into ds; on failure prints the message and returns 0. */
 int cli_read_all(tn_dataset *ds, const char *const *paths, int n, const tn_read_options *opt);

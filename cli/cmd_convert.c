@@ -19,16 +19,7 @@ int cmd_convert(int argc, char **argv) {
   int n = 0;
   const char *arg;
   if (!paths) return 1;
-  while (cli_args_next(&a, &arg)) {
-    if (cli_flag(arg, "help") || strcmp(arg, "-h") == 0) {
-      printf("%s%s", help, cli_read_options_help);
-      free(paths);
-      return 0;
-    }
-    if (cli_read_option(&a, arg, &opt)) continue;
-    if (arg[0] == '-' && arg[1] != '\0') cli_usage_error(a.command, "unknown option '%s'", arg);
-    paths[n++] = arg;
-  }
+  while (cli_args_next(&a, &arg)) cli_input_arg(&a, arg, help, &opt, paths, &n);
   if (n < 2) cli_usage_error(a.command, "need at least one input and one output file");
   const char *out = paths[n - 1];
   for (int k = 0; k < n - 1; k++)

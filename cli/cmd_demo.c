@@ -20,7 +20,7 @@ int cmd_demo(int argc, char **argv) {
       printf("%s", help);
       return 0;
     }
-    if (cli_opt(&a, arg, "output") || (strcmp(arg, "-o") == 0 && cli_args_next(&a, &a.value)))
+    if (cli_output_opt(&a, arg))
       out = a.value;
     else
       cli_usage_error(a.command, "unknown argument '%s'", arg);

@@ -83,7 +83,7 @@ int cmd_generate(int argc, char **argv) {
       s.friction = cli_double(&a, "friction", a.value);
     else if (cli_opt(&a, arg, "seed"))
       s.seed = (uint64_t)cli_long(&a, "seed", a.value, 0, 0x7fffffffffffffffL);
-    else if (cli_opt(&a, arg, "output") || (strcmp(arg, "-o") == 0 && cli_args_next(&a, &a.value)))
+    else if (cli_output_opt(&a, arg))
       out = a.value;
     else if (strcmp(arg, "-o") == 0)
       cli_usage_error(a.command, "option -o needs a value");

@@ -18,16 +18,7 @@ int cmd_info(int argc, char **argv) {
   int n = 0, status = 0;
   const char *arg;
   if (!paths) return 1;
-  while (cli_args_next(&a, &arg)) {
-    if (cli_flag(arg, "help") || strcmp(arg, "-h") == 0) {
-      printf("%s%s", help, cli_read_options_help);
-      free(paths);
-      return 0;
-    }
-    if (cli_read_option(&a, arg, &opt)) continue;
-    if (arg[0] == '-' && arg[1] != '\0') cli_usage_error(a.command, "unknown option '%s'", arg);
-    paths[n++] = arg;
-  }
+  while (cli_args_next(&a, &arg)) cli_input_arg(&a, arg, help, &opt, paths, &n);
   if (n == 0) cli_usage_error(a.command, "no file given");
   for (int k = 0; k < n && status == 0; k++) {
     tn_dataset *ds = tn_dataset_create();

@@ -26,12 +26,6 @@ int cmd_split(int argc, char **argv) {
   int n = 0;
   if (!paths) return 1;
   while (cli_args_next(&a, &arg)) {
-    if (cli_flag(arg, "help") || strcmp(arg, "-h") == 0) {
-      printf("%s%s", help, cli_read_options_help);
-      free(paths);
-      return 0;
-    }
-    if (cli_read_option(&a, arg, &opt)) continue;
     if (cli_opt(&a, arg, "train"))
       f_train = cli_double(&a, "train", a.value);
     else if (cli_opt(&a, arg, "val"))
@@ -40,12 +34,10 @@ int cmd_split(int argc, char **argv) {
       f_test = cli_double(&a, "test", a.value);
     else if (cli_opt(&a, arg, "seed"))
       seed = (uint64_t)cli_long(&a, "seed", a.value, 0, 0x7fffffffffffffffL);
-    else if (cli_opt(&a, arg, "output") || (strcmp(arg, "-o") == 0 && cli_args_next(&a, &a.value)))
+    else if (cli_output_opt(&a, arg))
       out = a.value;
-    else if (arg[0] == '-' && arg[1] != '\0')
-      cli_usage_error(a.command, "unknown option '%s'", arg);
     else
-      paths[n++] = arg;
+      cli_input_arg(&a, arg, help, &opt, paths, &n);
   }
   if (n == 0) cli_usage_error(a.command, "no data file given");
   if (!out) cli_usage_error(a.command, "no output file (-o SPLIT.txt)");
