@@ -85,8 +85,6 @@ int cmd_generate(int argc, char **argv) {
       s.seed = (uint64_t)cli_long(&a, "seed", a.value, 0, 0x7fffffffffffffffL);
     else if (cli_output_opt(&a, arg))
       out = a.value;
-    else if (strcmp(arg, "-o") == 0)
-      cli_usage_error(a.command, "option -o needs a value");
     else if (arg[0] != '-' && !kind)
       kind = arg;
     else
