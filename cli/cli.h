@@ -39,7 +39,8 @@ extern const char cli_read_options_help[];
 
 /* What every data-reading command accepts after its own options: --help
  * (prints help, then the read options, and exits 0), the read options, and
- * input paths, which are stored in paths[*n] (paths holds argc entries). An
+ * input paths, which are stored in paths[*n] (paths may be argv itself: index *n never passes the
+ * scan). An
  * unknown option is a usage error. Call it last in the option chain. */
 void cli_input_arg(cli_args *a, const char *arg, const char *help, tn_read_options *opt,
                    const char **paths, int *n);

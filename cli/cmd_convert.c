@@ -15,10 +15,11 @@ int cmd_convert(int argc, char **argv) {
   cli_args a;
   cli_args_init(&a, "tanne convert", argc, argv);
   tn_read_options opt = tn_read_options_default();
-  const char **paths = calloc((size_t)argc, sizeof *paths);
+  /* Inputs are gathered in place over argv (never ahead of the scan), so a
+   * usage error that exits leaves nothing allocated. */
+  const char **paths = (const char **)argv;
   int n = 0;
   const char *arg;
-  if (!paths) return 1;
   while (cli_args_next(&a, &arg)) cli_input_arg(&a, arg, help, &opt, paths, &n);
   if (n < 2) cli_usage_error(a.command, "need at least one input and one output file");
   const char *out = paths[n - 1];
@@ -38,6 +39,5 @@ int cmd_convert(int argc, char **argv) {
   status = 0;
 done:
   tn_dataset_free(ds);
-  free(paths);
   return status;
 }

@@ -14,10 +14,11 @@ int cmd_info(int argc, char **argv) {
   cli_args a;
   cli_args_init(&a, "tanne info", argc, argv);
   tn_read_options opt = tn_read_options_default();
-  const char **paths = calloc((size_t)argc, sizeof *paths);
+  /* Inputs are gathered in place over argv (never ahead of the scan), so a
+   * usage error that exits leaves nothing allocated. */
+  const char **paths = (const char **)argv;
   int n = 0, status = 0;
   const char *arg;
-  if (!paths) return 1;
   while (cli_args_next(&a, &arg)) cli_input_arg(&a, arg, help, &opt, paths, &n);
   if (n == 0) cli_usage_error(a.command, "no file given");
   for (int k = 0; k < n && status == 0; k++) {
@@ -35,6 +36,5 @@ int cmd_info(int argc, char **argv) {
     }
     tn_dataset_free(ds);
   }
-  free(paths);
   return status;
 }

@@ -22,9 +22,10 @@ int cmd_split(int argc, char **argv) {
   double f_train = 0.8, f_val = 0.1, f_test = 0.1;
   uint64_t seed = 1;
   const char *out = NULL, *arg;
-  const char **paths = calloc((size_t)argc, sizeof *paths);
+  /* Inputs are gathered in place over argv (never ahead of the scan), so a
+   * usage error that exits leaves nothing allocated. */
+  const char **paths = (const char **)argv;
   int n = 0;
-  if (!paths) return 1;
   while (cli_args_next(&a, &arg)) {
     if (cli_opt(&a, arg, "train"))
       f_train = cli_double(&a, "train", a.value);
@@ -61,6 +62,5 @@ int cmd_split(int argc, char **argv) {
 done:
   tn_split_free(&split);
   tn_dataset_free(ds);
-  free(paths);
   return status;
 }
