@@ -795,7 +795,7 @@ static void test_write_corpus(void) {
     }
     blob z = zip_build(&s, flags[v]);
     char path[256];
-    snprintf(path, sizeof path, "fuzz/corpus/npz/%s.npz", names[v]);
+    snprintf(path, sizeof path, "fuzz/corpus/npz/%s.zip", names[v]);
     FILE *f = fopen(path, "wb");
     CHECK(f != NULL);
     if (f) fwrite(z.p, 1, z.n, f), fclose(f);
