@@ -172,6 +172,10 @@ const double *tn_column_row(const tn_column *col, int64_t r);
 /* Text of frame f in a string column, or NULL if absent. */
 const char *tn_column_text(const tn_column *col, int64_t f);
 
+/* 1 if a and b hold the same frames and columns bit for bit (columns may
+ * be in another order), else 0. For round-trip and determinism checks. */
+int tn_dataset_equal(const tn_dataset *a, const tn_dataset *b);
+
 /* Copies frames `which[0..n)` of src, in that order, to the end of dst. */
 tn_status tn_dataset_append_subset(tn_dataset *dst, const tn_dataset *src, const int64_t *which,
                                    int64_t n);

@@ -85,6 +85,14 @@ static void test_subset(void) {
   CHECK(tn_dataset_column(b, TN_LABEL_ENERGY)->values[0] == 9.0);
   CHECK(tn_dataset_column(b, TN_LABEL_ENERGIES)->present[0] == 1);
   CHECK(tn_dataset_column(b, TN_LABEL_ENERGIES)->present[1] == 0);
+  tn_dataset *c = tn_dataset_create();
+  int64_t same[3] = {9, 0, 4};
+  CHECK_OK(tn_dataset_append_subset(c, a, same, 3));
+  CHECK(tn_dataset_equal(b, c) && !tn_dataset_equal(a, b));
+  double *v = &((tn_column *)tn_dataset_column(c, TN_LABEL_FORCES))->values[4];
+  *v = nextafter(*v, INFINITY); /* one ulp off */
+  CHECK(!tn_dataset_equal(b, c));
+  tn_dataset_free(c);
   int64_t bad = 10;
   CHECK(tn_dataset_append_subset(b, a, &bad, 1) == TN_STATUS_INVALID_ARG);
   CHECK(b->n_frames == 3);

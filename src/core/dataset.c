@@ -251,6 +251,35 @@ void tn_dataset_truncate(tn_dataset *ds, int64_t n) {
   ds->n_columns = keep;
 }
 
+/* memcmp with n == 0 allowed on NULL arrays (an empty data set has some). */
+static int same_bytes(const void *x, const void *y, size_t n) { return n == 0 || !memcmp(x, y, n); }
+
+int tn_dataset_equal(const tn_dataset *a, const tn_dataset *b) {
+  if (a->n_frames != b->n_frames || a->n_atoms != b->n_atoms || a->n_columns != b->n_columns)
+    return 0;
+  int64_t nf = a->n_frames, na = a->n_atoms;
+  if (!same_bytes(a->atom_start, b->atom_start, (size_t)(nf + 1) * sizeof *a->atom_start) ||
+      !same_bytes(a->species, b->species, (size_t)na * sizeof *a->species) ||
+      !same_bytes(a->pos, b->pos, (size_t)na * sizeof *a->pos) ||
+      !same_bytes(a->cell, b->cell, (size_t)nf * sizeof *a->cell) ||
+      !same_bytes(a->pbc, b->pbc, (size_t)nf * sizeof *a->pbc))
+    return 0;
+  for (int c = 0; c < a->n_columns; c++) {
+    const tn_column *x = &a->columns[c], *y = tn_dataset_column(b, x->name);
+    if (!y || x->scope != y->scope || x->type != y->type || x->width != y->width ||
+        !same_bytes(x->present, y->present, (size_t)nf))
+      return 0;
+    if (x->type == TN_COLUMN_TYPE_STRING) {
+      for (int64_t f = 0; f < nf; f++)
+        if (x->present[f] && strcmp(tn_column_text(x, f), tn_column_text(y, f)) != 0) return 0;
+      continue;
+    }
+    int64_t rows = x->scope == TN_COLUMN_SCOPE_FRAME ? nf : na;
+    if (!same_bytes(x->values, y->values, (size_t)(rows * x->width) * sizeof *x->values)) return 0;
+  }
+  return 1;
+}
+
 tn_status tn_dataset_append_subset(tn_dataset *dst, const tn_dataset *src, const int64_t *which,
                                    int64_t n) {
   TN_ASSERT(dst != src);
