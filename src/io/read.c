@@ -42,7 +42,7 @@ static tn_format detect(const char *path, const unsigned char *head, size_t n) {
   if (n >= 4 && memcmp(head, "\x89HDF", 4) == 0) return TN_FORMAT_ANI_HDF5;
   if (strstr(path, "input.data")) return TN_FORMAT_N2P2;
   size_t k = 0;
-  while (k < n && strchr(" \t\r\n", head[k])) k++;
+  while (k < n && memchr(" \t\r\n", head[k], 4)) k++; /* not strchr: NUL is no space */
   if (n - k >= 5 && memcmp(head + k, "begin", 5) == 0) return TN_FORMAT_N2P2;
   return TN_FORMAT_EXTXYZ;
 }

@@ -61,9 +61,6 @@ typedef enum xyz_kind {
  * may exceed max: the caller checks). An empty value is text. */
 xyz_kind xyz_value_parse(const char *value, double *out, int max, int *count);
 
-/* Number of tokens in value (split as above); bounds the numbers it holds. */
-int xyz_value_tokens(const char *value);
-
 /* A real number token s[0..n): what Python's float() accepts for decimal
  * input (sign, digits, point, exponent, inf, nan); no hex. 0 on success. */
 int xyz_parse_real(const char *s, size_t n, double *out);

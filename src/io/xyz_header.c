@@ -219,14 +219,6 @@ static int next_token(const char **p, const char **tok, size_t *n) {
   return 1;
 }
 
-int xyz_value_tokens(const char *value) {
-  const char *p = value, *t;
-  size_t n;
-  int count = 0;
-  while (next_token(&p, &t, &n)) count++;
-  return count;
-}
-
 xyz_kind xyz_value_parse(const char *value, double *out, int max, int *count) {
   const char *p = value, *t;
   size_t n;
