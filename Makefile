@@ -2,14 +2,15 @@
 # Switches: SANITIZE=1 (ASan+UBSan), DOUBLE=1 (all-float64), WERROR=1.
 
 CC      ?= cc
-PKGS    := hdf5 zlib
+PKGS    := hdf5 zlib yaml-0.1 openblas
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 BUILD_ROOT ?= build
 BUILD   := $(BUILD_ROOT)
 CFLAGS  := -std=c11 -O2 -g -fPIC -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
-           -Wall -Wextra -Wpedantic -Wshadow -Iinclude $(PKG_CFLAGS)
+           -fopenmp -Wall -Wextra -Wpedantic -Wshadow -Iinclude $(PKG_CFLAGS)
+LDFLAGS := -fopenmp
 LDLIBS  := $(PKG_LIBS) -lm
 
 ifeq ($(SANITIZE),1)
@@ -29,15 +30,24 @@ LIB_SRC  := $(sort $(wildcard src/*/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_SRC  := $(sort $(wildcard cli/*.c))
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
-TEST_SRC := $(sort $(wildcard tests/test_*.c))
+# Finite-difference tests need float64, so they always run from a DOUBLE=1
+# build (build-double, or build-san-double under SANITIZE=1).
+FD_SRC   := tests/test_nn.c tests/test_schnet.c
+TEST_SRC := $(filter-out $(FD_SRC),$(sort $(wildcard tests/test_*.c)))
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+ifeq ($(DOUBLE),1)
+  FD_BUILD := $(BUILD)
+else
+  FD_BUILD := $(BUILD)-double
+endif
+FD_BIN   := $(FD_SRC:tests/%.c=$(FD_BUILD)/tests/%)
 TEST_PY  := $(sort $(wildcard tests/test_*.py))
 BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 20
 
-.PHONY: all lib test bench demo fuzz format format-check clean
+.PHONY: all lib test fd-tests bench demo fuzz format format-check clean
 .SECONDARY:
 all: lib $(BUILD)/tanne
 lib: $(BUILD)/libtanne.a $(BUILD)/libtanne.so
@@ -63,8 +73,15 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libtanne.a
 
 # Tests run from the repository root, so data is at ../shared/data (or
 # $TANNE_DATA); those that need it skip with a message where it is absent.
-test: all $(TEST_BIN)
-	@sh tests/run.sh $(BUILD) $(TEST_BIN) $(TEST_PY)
+test: all $(TEST_BIN) fd-tests
+	@sh tests/run.sh $(BUILD) $(TEST_BIN) $(FD_BIN) $(TEST_PY)
+
+ifeq ($(DOUBLE),1)
+fd-tests: $(FD_BIN)
+else
+fd-tests:
+	@$(MAKE) --no-print-directory DOUBLE=1 fd-tests
+endif
 
 bench: $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do $$b || exit 1; done

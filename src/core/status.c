@@ -86,7 +86,9 @@ FILE *tn_open_temp(const char *path, char *tmp, size_t tmp_len) {
 }
 
 tn_status tn_commit_file(FILE *f, const char *tmp, const char *path, char *err, size_t err_len) {
-  int bad = ferror(f);
+  /* fflush + fsync before the rename: after a crash the path holds either
+   * the old file or the whole new one, never a torn write. */
+  int bad = ferror(f) || fflush(f) != 0 || fsync(fileno(f)) != 0;
   if (fclose(f) != 0) bad = 1;
   if (bad) {
     remove(tmp);

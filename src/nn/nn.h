@@ -1,0 +1,193 @@
+/* Neural-network ops: dense layers, activations, radial bases, cutoffs and
+ * edge gather/scatter, each with a forward, a tangent and a backward pass.
+ *
+ * Derivatives (DESIGN.md "Derivatives"). Every value carries, optionally, a
+ * tangent: its directional derivative along one configuration-space direction
+ * u. Force training needs the parameter gradient of D_u E, so a backward pass
+ * may run through the primal and the tangent graph at once.
+ *
+ * Stacked layout. An activation array of `rows` rows and `width` columns
+ * holds rows * width primal values; when a tangent is carried, the tangent
+ * block of the same shape follows directly (offset rows * width). Gradient
+ * arrays mirror their activations. So
+ *   - X_forward(out, ..., in, ..., rows) fills the primal block of out;
+ *   - X_tangent(out, ..., in, ..., rows) reads the primal and tangent blocks
+ *     of in (and the primal block of out if it needs it) and fills the tangent
+ *     block of out; the same stacked pointers are passed as to X_backward;
+ *   - X_backward(g_in, ..., g_out, ..., rows, tangent) accumulates (+=) into
+ *     g_in the adjoint of X_forward when tangent == 0, and when tangent == 1
+ *     the adjoint of the pair (X_forward, X_tangent): both blocks of g_out are
+ *     read and both blocks of g_in are written. Parameter gradients always
+ *     accumulate into one block laid out like the parameters.
+ * Argument order: outputs, caches, inputs, parameters, sizes. Inputs may not
+ * alias outputs. No op allocates.
+ *
+ * Edges (k) run from a receiving atom i_k to a sending atom j_k, sorted by i
+ * (tn_neighbors order): the edges of atom a are [first[a], first[a+1]). Every
+ * edge has a reverse edge rev[k] (j_k -> i_k with the opposite shift), so a
+ * sum over sending atoms is also a sum over the receiver's own edges, which
+ * keeps every reduction owned by one atom: deterministic under OpenMP. */
+#ifndef TN_NN_H
+#define TN_NN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tanne.h"
+
+#ifdef TN_DOUBLE
+typedef double tn_real;
+#else
+typedef float tn_real;
+#endif
+
+/* ------------------------------------------------------------------ GEMM */
+
+/* C[m][n] = alpha * op(A) op(B) + beta * C, row-major; op(A) is A[m][k], or
+ * A[k][m] transposed when trans_a. The one GEMM entry point: BLAS (OpenBLAS)
+ * for tn_real. */
+void nn_gemm(int trans_a, int trans_b, int m, int n, int k, tn_real alpha, const tn_real *a,
+             int lda, const tn_real *b, int ldb, tn_real beta, tn_real *c, int ldc);
+
+/* ----------------------------------------------------------------- dense */
+
+/* y = x W + b. W is [in][out] row-major at params[offset], followed by b
+ * [out] when bias is set. */
+typedef struct nn_dense {
+  int in, out;
+  int bias;
+  size_t offset; /* into the model's parameter block */
+} nn_dense;
+
+/* Places the layer at *offset in a parameter block and advances *offset. */
+nn_dense nn_dense_make(int in, int out, int bias, size_t *offset);
+size_t nn_dense_param_count(const nn_dense *d);
+/* Glorot-uniform weights, zero bias (the SchNet/PaiNN reference choice). */
+void nn_dense_init(tn_real *params, const nn_dense *d, tn_rng *rng);
+
+/* y[rows][out] = x[rows][in] W + b */
+void nn_dense_forward(tn_real *y, const tn_real *x, const tn_real *params, const nn_dense *d,
+                      int rows);
+/* dy = dx W (the bias does not move) */
+void nn_dense_tangent(tn_real *y, const tn_real *x, const tn_real *params, const nn_dense *d,
+                      int rows);
+/* gx += gy Wᵀ; gW += xᵀ gy; gb += Σ_rows gy (primal rows only). gx may be
+ * NULL (input needs no gradient), grad may be NULL (parameters frozen). */
+void nn_dense_backward(tn_real *gx, tn_real *grad, const tn_real *gy, const tn_real *x,
+                       const tn_real *params, const nn_dense *d, int rows, int tangent);
+
+/* ----------------------------------------------------------- activations */
+
+typedef enum nn_act {
+  NN_ACT_IDENTITY,
+  NN_ACT_SSP,  /* shifted softplus ln(1 + e^x) - ln 2 (SchNet) */
+  NN_ACT_SILU, /* x sigmoid(x) (PaiNN) */
+  NN_ACT_TANH,
+} nn_act;
+
+const char *nn_act_name(nn_act f);
+/* "ssp", "silu", "tanh", "identity"; -1 if unknown. */
+int nn_act_from_name(const char *name);
+
+/* y[n] = f(a[n]), elementwise; n = rows * width */
+void nn_act_forward(tn_real *y, const tn_real *a, size_t n, nn_act f);
+/* dy = f'(a) da */
+void nn_act_tangent(tn_real *y, const tn_real *a, size_t n, nn_act f);
+/* ga += f'(a) gy; with tangent also ga += f''(a) da gdy and gda += f'(a) gdy */
+void nn_act_backward(tn_real *ga, const tn_real *gy, const tn_real *a, size_t n, nn_act f,
+                     int tangent);
+
+/* --------------------------------------------------- distances from edges */
+
+/* r[k] = |d[k]|, d[k] the vector i_k -> j_k (Å). The tangent of d (rows
+ * block, [rows][3]) is the direction's displacement u_j - u_i (plus a strain
+ * term for stress). */
+void nn_distance_forward(tn_real *r, const tn_real *d, int rows);
+/* dr = d̂ · dd */
+void nn_distance_tangent(tn_real *r, const tn_real *d, int rows);
+/* gd += gr d̂; with tangent gd += gdr (dd - d̂ (d̂·dd)) / r, gdd += gdr d̂ */
+void nn_distance_backward(tn_real *gd, const tn_real *gr, const tn_real *d, int rows,
+                          int tangent);
+
+/* ---------------------------------------------------------- radial bases */
+
+typedef enum nn_basis {
+  NN_BASIS_GAUSSIAN, /* exp(-γ (r - μ_k)²), μ_k = k r_c/(K-1), γ = 1/(2Δ²), Δ = r_c/(K-1) (SchNet) */
+  NN_BASIS_SINC,     /* sin(k π r / r_c) / r, k = 1..K (PaiNN, "Bessel") */
+} nn_basis;
+
+const char *nn_basis_name(nn_basis b);
+int nn_basis_from_name(const char *name); /* "gaussian", "sinc"; -1 if unknown */
+
+/* e[rows][K] from r[rows] (Å) */
+void nn_basis_forward(tn_real *e, const tn_real *r, int rows, int k, double cutoff, nn_basis b);
+void nn_basis_tangent(tn_real *e, const tn_real *r, int rows, int k, double cutoff, nn_basis b);
+void nn_basis_backward(tn_real *gr, const tn_real *ge, const tn_real *r, int rows, int k,
+                       double cutoff, nn_basis b, int tangent);
+
+/* ---------------------------------------------------------------- cutoff */
+
+/* f(r) = (cos(π r / r_c) + 1) / 2 for r < r_c, else 0 (Behler 2011) */
+void nn_cutoff_forward(tn_real *f, const tn_real *r, int rows, double cutoff);
+void nn_cutoff_tangent(tn_real *f, const tn_real *r, int rows, double cutoff);
+void nn_cutoff_backward(tn_real *gr, const tn_real *gf, const tn_real *r, int rows, double cutoff,
+                        int tangent);
+
+/* ------------------------------------------------------ elementwise/rows */
+
+/* z[rows][w] = x[rows][w] * s[rows] (a per-row scale, e.g. a filter times
+ * its cutoff) */
+void nn_scale_rows_forward(tn_real *z, const tn_real *x, const tn_real *s, int rows, int w);
+void nn_scale_rows_tangent(tn_real *z, const tn_real *x, const tn_real *s, int rows, int w);
+void nn_scale_rows_backward(tn_real *gx, tn_real *gs, const tn_real *gz, const tn_real *x,
+                            const tn_real *s, int rows, int w, int tangent);
+
+/* ------------------------------------------------------------- embedding */
+
+/* x[n][w] = A[type[n]], A = [n_types][w] at params[offset]. No tangent
+ * (types do not move); backward adds gx rows (primal block only) into gA. */
+void nn_embed_forward(tn_real *x, const int32_t *type, const tn_real *params, size_t offset,
+                      int n, int w);
+void nn_embed_backward(tn_real *grad, const tn_real *gx, const int32_t *type, size_t offset,
+                       int n, int w);
+
+/* --------------------------------------------------------- edge graph ops */
+
+/* Edges of a batch graph, sorted by receiver. i/j are atom indices into the
+ * batch, first[n_atoms + 1] delimits each receiver's edges, rev[k] is the
+ * reverse edge of k. */
+typedef struct nn_graph {
+  int n_atoms;
+  int64_t n_edges;
+  const int32_t *i, *j;
+  const int64_t *first;
+  const int64_t *rev;
+} nn_graph;
+
+/* e[k] = x[j_k] (rows of width w): the sender's features on each edge */
+void nn_gather_forward(tn_real *e, const tn_real *x, const nn_graph *g, int w);
+void nn_gather_tangent(tn_real *e, const tn_real *x, const nn_graph *g, int w);
+/* gx[a] += Σ_{k: j_k = a} ge[k] = Σ_{k in edges of a} ge[rev[k]] */
+void nn_gather_backward(tn_real *gx, const tn_real *ge, const nn_graph *g, int w, int tangent);
+
+/* y[a] = Σ_{k in edges of a} m[k]: messages summed at the receiver */
+void nn_scatter_forward(tn_real *y, const tn_real *m, const nn_graph *g, int w);
+void nn_scatter_tangent(tn_real *y, const tn_real *m, const nn_graph *g, int w);
+/* gm[k] += gy[i_k] */
+void nn_scatter_backward(tn_real *gm, const tn_real *gy, const nn_graph *g, int w, int tangent);
+
+/* Continuous-filter convolution (Schütt et al. 2018, eq. 4), gather,
+ * product and scatter fused so no [edges][w] message array is stored:
+ *   y[a] = Σ_{k in edges of a} x[j_k] ⊙ W[k]
+ * x [n_atoms][w], W [n_edges][w] (filters), y [n_atoms][w]. */
+void nn_cfconv_forward(tn_real *y, const tn_real *x, const tn_real *filt, const nn_graph *g,
+                       int w);
+/* dy[a] = Σ dx[j_k] ⊙ W[k] + x[j_k] ⊙ dW[k] */
+void nn_cfconv_tangent(tn_real *y, const tn_real *x, const tn_real *filt, const nn_graph *g,
+                       int w);
+/* gx[b] += Σ_{k: j_k = b} gy[i_k] ⊙ W[k]; gW[k] += gy[i_k] ⊙ x[j_k]; with
+ * tangent also the adjoints of the tangent line. gx or gfilt may be NULL. */
+void nn_cfconv_backward(tn_real *gx, tn_real *gfilt, const tn_real *gy, const tn_real *x,
+                        const tn_real *filt, const nn_graph *g, int w, int tangent);
+
+#endif
