@@ -327,6 +327,90 @@ tn_status tn_noble_gas_generate(tn_dataset *ds, const tn_noble_gas *pot,
                                 const tn_noble_gas_sample *sample, tn_progress_fn progress,
                                 void *user);
 
+/* ---------------------------------------------------------- training config */
+
+/* Everything `tanne train` reads from its YAML file. Every field has a
+ * default (tn_train_config_default); the YAML keys are the dotted paths
+ * shown, e.g.
+ *   model: {type: schnet, features: 64}
+ *   optimizer: {lr: 1.0e-3}
+ * Strings are fixed buffers so a config is a plain value (copyable). */
+#define TN_PATH_MAX 1024
+typedef struct tn_train_config {
+  struct {
+    char train[TN_PATH_MAX];      /* data.train: file to train on ("" = built-in Ar/Kr demo data) */
+    char validation[TN_PATH_MAX]; /* data.validation: "" = split off data.train */
+    char test[TN_PATH_MAX];       /* data.test: "" = split off data.train */
+    char format[32];              /* data.format: auto | extxyz | npz | n2p2 | ani */
+    char energy_unit[32];         /* data.energy_unit: "" = the format's default */
+    char length_unit[32];         /* data.length_unit */
+    int64_t n_train;              /* data.n_train: frames to train on, 0 = all left */
+    int64_t n_val;                /* data.n_val: validation frames split off (default 50) */
+    int64_t n_test;               /* data.n_test: test frames split off (default 0) */
+    char split[TN_PATH_MAX];      /* data.split: a tn_split file to use instead */
+    char atomic_energies[TN_NAME_MAX]; /* data.atomic_energies: per-atom target column */
+  } data;
+  struct {
+    char type[32];       /* model.type: schnet */
+    int features;        /* model.features: 128 */
+    int interactions;    /* model.interactions: 3 */
+    int n_basis;         /* model.n_basis: 20 */
+    char basis[32];      /* model.basis: gaussian | sinc */
+    double cutoff;       /* model.cutoff: 5.0 Å */
+    char activation[32]; /* model.activation: ssp | silu | tanh */
+  } model;
+  struct {
+    double energy;          /* loss.energy: w_E on MSE(E per atom), 1.0 */
+    double forces;          /* loss.forces: w_F on MSE(F components), 10.0 */
+    double atomic_energies; /* loss.atomic_energies: w_A, 0 */
+    double stress;          /* loss.stress: w_S, 0 */
+  } loss;
+  struct {
+    char name[32];       /* optimizer.name: adam | amsgrad */
+    double lr;           /* optimizer.lr: 5e-4 */
+    double beta1;        /* optimizer.beta1: 0.9 */
+    double beta2;        /* optimizer.beta2: 0.999 */
+    double eps;          /* optimizer.eps: 1e-8 */
+    double weight_decay; /* optimizer.weight_decay: 0 (decoupled, AdamW) */
+    double clip_norm;    /* optimizer.clip_norm: 10, 0 = off (global gradient norm) */
+    double ema;          /* optimizer.ema: 0.99, 0 = off (decay of weight averages) */
+  } optimizer;
+  struct {
+    char type[32];      /* schedule.type: plateau | exponential | constant */
+    int warmup_epochs;  /* schedule.warmup_epochs: 0 (linear ramp from lr/10) */
+    double factor;      /* schedule.factor: 0.5 (plateau) */
+    int patience;       /* schedule.patience: 10 epochs (plateau) */
+    double min_lr;      /* schedule.min_lr: 1e-6 */
+    double decay_rate;  /* schedule.decay_rate: 0.1 (exponential) */
+    int decay_epochs;   /* schedule.decay_epochs: 500 (lr · rate^(epoch/decay_epochs)) */
+  } schedule;
+  struct {
+    int epochs;         /* train.epochs: 100 */
+    int batch_size;     /* train.batch_size: 16 frames */
+    int early_stopping; /* train.early_stopping: 50 epochs without improvement, 0 = off */
+    int threads;        /* train.threads: 0 = OpenMP's default */
+    double max_minutes; /* train.max_minutes: 0 = no wall-time limit */
+  } train;
+  struct {
+    char dir[TN_PATH_MAX]; /* output.dir: "tanne-run" */
+    int checkpoint_every;  /* output.checkpoint_every: 10 epochs, 0 = only best and last */
+  } output;
+  uint64_t seed; /* seed: 1 (weights, split, shuffling) */
+} tn_train_config;
+
+tn_train_config tn_train_config_default(void);
+/* Reads YAML (libyaml) over the defaults already in cfg. Unknown keys, wrong
+ * types and out-of-range values are TN_STATUS_BAD_INPUT, and err names the
+ * file, line and key. */
+tn_status tn_train_config_load(tn_train_config *cfg, const char *path, char *err, size_t err_len);
+/* Applies one "dotted.key=value" override (the CLI's --set). */
+tn_status tn_train_config_set(tn_train_config *cfg, const char *assignment, char *err,
+                              size_t err_len);
+/* Writes the whole config as YAML (every key, so a run records what it used),
+ * atomically. */
+tn_status tn_train_config_save(const tn_train_config *cfg, const char *path, char *err,
+                               size_t err_len);
+
 #ifdef __cplusplus
 }
 #endif
