@@ -327,6 +327,61 @@ tn_status tn_noble_gas_generate(tn_dataset *ds, const tn_noble_gas *pot,
                                 const tn_noble_gas_sample *sample, tn_progress_fn progress,
                                 void *user);
 
+/* ------------------------------------------------------------------ models */
+
+/* A trained or fresh potential: an architecture, its parameters, the
+ * elements it knows and the per-element energy shifts. E = Σ_i E_i with
+ * E_i = σ y_i + μ_{Z_i}, y_i the network's output for atom i. A model handle
+ * holds evaluation scratch: use one handle per thread. */
+typedef struct tn_model tn_model;
+
+typedef struct tn_model_options {
+  char type[32];       /* "schnet" */
+  int features;        /* width of atom features, 128 */
+  int interactions;    /* message-passing steps, 3 */
+  int n_basis;         /* radial basis functions, 20 */
+  char basis[32];      /* "gaussian" | "sinc" */
+  double cutoff;       /* Å, 5.0 */
+  char activation[32]; /* "ssp" | "silu" | "tanh" */
+} tn_model_options;
+
+/* SchNet defaults (Schütt et al., J. Chem. Phys. 148, 241722 (2018)). */
+tn_model_options tn_model_options_default(void);
+
+/* A model for the given elements (atomic numbers, any order, at most 16),
+ * with weights drawn from seed, shifts 0 and scale 1. err gets the details on
+ * failure (INVALID_ARG for options out of range or unknown names). */
+tn_status tn_model_create(tn_model **out, const tn_model_options *opt, const int32_t *elements,
+                          int n_elements, uint64_t seed, char *err, size_t err_len);
+void tn_model_free(tn_model *m);
+const char *tn_model_errmsg(const tn_model *m);
+tn_model_options tn_model_get_options(const tn_model *m);
+double tn_model_cutoff(const tn_model *m); /* Å, per message-passing step */
+int64_t tn_model_param_count(const tn_model *m);
+/* Elements the model knows (ascending atomic numbers); returns the count. */
+int tn_model_elements(const tn_model *m, int32_t *out /* [16] */);
+
+/* Per-element shifts μ_Z (eV) by least squares of the total energies of
+ * frames `which` (all when which is NULL) against their composition, and σ
+ * as the RMS residual per atom, sqrt(mean_f r_f² / N_f). A composition that
+ * does not determine every μ_Z (e.g. one molecule) gets the minimum-norm
+ * solution. Needs the energy column; NOT_FOUND otherwise. */
+tn_status tn_model_fit_shifts(tn_model *m, const tn_dataset *ds, const int64_t *which, int64_t n);
+void tn_model_get_shifts(const tn_model *m, double *shift /* [n_elements] */, double *scale);
+void tn_model_set_shifts(tn_model *m, const double *shift, double scale);
+
+/* Energy (eV), forces [n][3] (eV/Å), stress [3][3] (eV/Å³, ASE sign; needs
+ * a periodic cell) and atomic energies [n] (eV) of one frame; any output may
+ * be NULL. BAD_INPUT for an element the model does not know or coinciding
+ * atoms, INVALID_ARG for stress without a periodic cell. */
+tn_status tn_model_eval(tn_model *m, const tn_frame *frame, double *energy, double (*forces)[3],
+                        double stress[3][3], double *atom_energies);
+
+/* Model files: versioned, checksummed binary (architecture, options,
+ * elements, shifts, units, parameters as float64). Saved atomically. */
+tn_status tn_model_save(const tn_model *m, const char *path);
+tn_status tn_model_load(tn_model **out, const char *path, char *err, size_t err_len);
+
 /* ---------------------------------------------------------- training config */
 
 /* Everything `tanne train` reads from its YAML file. Every field has a

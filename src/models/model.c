@@ -1,0 +1,304 @@
+/* The model handle: creation, element bookkeeping, per-element shifts and
+ * evaluation of one frame. Architectures live in their own files behind
+ * model_arch (model.h). */
+#include <math.h>
+#include <string.h>
+
+#include "model.h"
+
+static const model_arch *const archs[] = {&model_schnet};
+
+const model_arch *model_arch_find(const char *name) {
+  for (size_t q = 0; q < sizeof archs / sizeof archs[0]; q++)
+    if (strcmp(archs[q]->name, name) == 0) return archs[q];
+  return NULL;
+}
+
+tn_model_options tn_model_options_default(void) {
+  tn_model_options o;
+  memset(&o, 0, sizeof o);
+  snprintf(o.type, sizeof o.type, "schnet");
+  o.features = 128;
+  o.interactions = 3;
+  o.n_basis = 20;
+  snprintf(o.basis, sizeof o.basis, "gaussian");
+  o.cutoff = 5.0;
+  snprintf(o.activation, sizeof o.activation, "ssp");
+  return o;
+}
+
+int model_element_index(const tn_model *m, int z) {
+  for (int q = 0; q < m->n_elements; q++)
+    if (m->elements[q] == z) return q;
+  return -1;
+}
+
+static int compare_int32(const void *a, const void *b) {
+  int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+  return (x > y) - (x < y);
+}
+
+tn_status tn_model_create(tn_model **out, const tn_model_options *opt, const int32_t *elements,
+                          int n_elements, uint64_t seed, char *err, size_t err_len) {
+  *out = NULL;
+  const model_arch *arch = model_arch_find(opt->type);
+  if (!arch)
+    return tn_fail(err, err_len, TN_STATUS_INVALID_ARG, "model.type: unknown architecture '%s'",
+                   opt->type);
+  if (n_elements < 1 || n_elements > MODEL_MAX_ELEMENTS)
+    return tn_fail(err, err_len, TN_STATUS_INVALID_ARG, "a model needs 1 to %d elements, got %d",
+                   MODEL_MAX_ELEMENTS, n_elements);
+  if (!(opt->cutoff > 0.0 && opt->cutoff <= 100.0))
+    return tn_fail(err, err_len, TN_STATUS_INVALID_ARG,
+                   "model.cutoff must be in (0, 100] Å, got %g", opt->cutoff);
+  tn_model *m = calloc(1, sizeof *m);
+  if (!m) return tn_fail(err, err_len, TN_STATUS_NO_MEMORY, "out of memory for a model");
+  m->arch = arch;
+  m->opt = *opt;
+  m->scale = 1.0;
+  m->n_elements = n_elements;
+  memcpy(m->elements, elements, (size_t)n_elements * sizeof *elements);
+  qsort(m->elements, (size_t)n_elements, sizeof *m->elements, compare_int32);
+  tn_status st = TN_STATUS_OK;
+  for (int q = 0; q < n_elements; q++) {
+    if (!tn_element_symbol(m->elements[q])) {
+      st = tn_fail(err, err_len, TN_STATUS_INVALID_ARG, "unknown atomic number %d",
+                   (int)m->elements[q]);
+      goto fail;
+    }
+    if (q > 0 && m->elements[q] == m->elements[q - 1]) {
+      st = tn_fail(err, err_len, TN_STATUS_INVALID_ARG, "element %s listed twice",
+                   tn_element_symbol(m->elements[q]));
+      goto fail;
+    }
+  }
+  st = arch->setup(m, err, err_len);
+  if (st != TN_STATUS_OK) goto fail;
+  m->params = calloc(m->n_params ? m->n_params : 1, sizeof *m->params);
+  if (!m->params) {
+    st = tn_fail(err, err_len, TN_STATUS_NO_MEMORY, "out of memory for %zu parameters",
+                 m->n_params);
+    goto fail;
+  }
+  tn_rng rng;
+  tn_rng_seed(&rng, seed);
+  arch->init_params(m, m->params, &rng);
+  *out = m;
+  return TN_STATUS_OK;
+fail:
+  tn_model_free(m);
+  return st;
+}
+
+void tn_model_free(tn_model *m) {
+  if (!m) return;
+  if (m->work) model_work_free(m->work);
+  free(m->work);
+  free(m->params);
+  free(m->layout);
+  free(m);
+}
+
+const char *tn_model_errmsg(const tn_model *m) { return m ? m->errmsg : "no model"; }
+tn_model_options tn_model_get_options(const tn_model *m) { return m->opt; }
+double tn_model_cutoff(const tn_model *m) { return m->opt.cutoff; }
+int64_t tn_model_param_count(const tn_model *m) { return (int64_t)m->n_params; }
+
+int tn_model_elements(const tn_model *m, int32_t *out) {
+  memcpy(out, m->elements, (size_t)m->n_elements * sizeof *out);
+  return m->n_elements;
+}
+
+void tn_model_get_shifts(const tn_model *m, double *shift, double *scale) {
+  if (shift) memcpy(shift, m->shift, (size_t)m->n_elements * sizeof *shift);
+  if (scale) *scale = m->scale;
+}
+
+void tn_model_set_shifts(tn_model *m, const double *shift, double scale) {
+  memcpy(m->shift, shift, (size_t)m->n_elements * sizeof *shift);
+  m->scale = scale;
+}
+
+/* Solves the symmetric positive-definite system A x = b (n ≤ 16) by
+ * Cholesky, in place; 0 on success. */
+static int cholesky_solve(double *a, double *x, int n) {
+  for (int j = 0; j < n; j++) {
+    double d = a[j * n + j];
+    for (int k = 0; k < j; k++) d -= a[j * n + k] * a[j * n + k];
+    if (!(d > 0.0)) return -1;
+    a[j * n + j] = sqrt(d);
+    for (int i = j + 1; i < n; i++) {
+      double s = a[i * n + j];
+      for (int k = 0; k < j; k++) s -= a[i * n + k] * a[j * n + k];
+      a[i * n + j] = s / a[j * n + j];
+    }
+  }
+  for (int i = 0; i < n; i++) {
+    for (int k = 0; k < i; k++) x[i] -= a[i * n + k] * x[k];
+    x[i] /= a[i * n + i];
+  }
+  for (int i = n - 1; i >= 0; i--) {
+    for (int k = i + 1; k < n; k++) x[i] -= a[k * n + i] * x[k];
+    x[i] /= a[i * n + i];
+  }
+  return 0;
+}
+
+tn_status tn_model_fit_shifts(tn_model *m, const tn_dataset *ds, const int64_t *which, int64_t n) {
+  const tn_column *energy = tn_dataset_column(ds, TN_LABEL_ENERGY);
+  if (!energy)
+    return tn_fail(m->errmsg, sizeof m->errmsg, TN_STATUS_NOT_FOUND,
+                   "fitting shifts: the data have no '%s' column", TN_LABEL_ENERGY);
+  if (!which) n = ds->n_frames;
+  int ne = m->n_elements;
+  double ata[MODEL_MAX_ELEMENTS * MODEL_MAX_ELEMENTS] = {0}, atb[MODEL_MAX_ELEMENTS] = {0};
+  int64_t used = 0;
+  for (int64_t q = 0; q < n; q++) {
+    int64_t f = which ? which[q] : q;
+    if (!energy->present[f]) continue;
+    double count[MODEL_MAX_ELEMENTS] = {0};
+    for (int64_t a = ds->atom_start[f]; a < ds->atom_start[f + 1]; a++) {
+      int t = model_element_index(m, ds->species[a]);
+      if (t < 0)
+        return tn_fail(m->errmsg, sizeof m->errmsg, TN_STATUS_BAD_INPUT,
+                       "fitting shifts: frame %lld has element %s, which the model lacks",
+                       (long long)f + 1, tn_element_symbol(ds->species[a]));
+      count[t] += 1.0;
+    }
+    for (int i = 0; i < ne; i++) {
+      atb[i] += count[i] * energy->values[f];
+      for (int j = 0; j < ne; j++) ata[i * ne + j] += count[i] * count[j];
+    }
+    used++;
+  }
+  if (used == 0)
+    return tn_fail(m->errmsg, sizeof m->errmsg, TN_STATUS_NOT_FOUND,
+                   "fitting shifts: no frame has an energy");
+  /* A tiny ridge picks the minimum-norm solution when the compositions do
+   * not determine every shift (one molecule: only Σ n_Z μ_Z is known). */
+  double trace = 0.0;
+  for (int i = 0; i < ne; i++) trace += ata[i * ne + i];
+  for (int i = 0; i < ne; i++) ata[i * ne + i] += 1e-10 * trace / ne;
+  double mu[MODEL_MAX_ELEMENTS];
+  memcpy(mu, atb, sizeof mu);
+  if (cholesky_solve(ata, mu, ne))
+    return tn_fail(m->errmsg, sizeof m->errmsg, TN_STATUS_BAD_INPUT,
+                   "fitting shifts: the composition system is singular");
+  /* σ² = mean_f r_f² / N_f: the variance of one atom's share of the
+   * residual, if atoms contribute independently. */
+  double s2 = 0.0;
+  for (int64_t q = 0; q < n; q++) {
+    int64_t f = which ? which[q] : q;
+    if (!energy->present[f]) continue;
+    double r = energy->values[f];
+    int64_t na = ds->atom_start[f + 1] - ds->atom_start[f];
+    for (int64_t a = ds->atom_start[f]; a < ds->atom_start[f + 1]; a++)
+      r -= mu[model_element_index(m, ds->species[a])];
+    if (na > 0) s2 += r * r / (double)na;
+  }
+  double sigma = sqrt(s2 / (double)used);
+  /* One frame, or energies that composition alone explains, leave no
+   * spread: keep the network's output in eV then. */
+  memcpy(m->shift, mu, (size_t)ne * sizeof *mu);
+  m->scale = sigma > 1e-6 ? sigma : 1.0;
+  return TN_STATUS_OK;
+}
+
+/* ------------------------------------------------------------ evaluation */
+
+tn_status model_work_init(model_work *w) {
+  memset(w, 0, sizeof *w);
+  w->nl = tn_neighbors_create();
+  return w->nl ? TN_STATUS_OK : TN_STATUS_NO_MEMORY;
+}
+
+void model_work_free(model_work *w) {
+  if (!w) return;
+  model_batch_free(&w->batch);
+  tn_neighbors_free(w->nl);
+  free(w->ws);
+  free(w->y);
+  free(w->gy);
+  free(w->gd);
+  memset(w, 0, sizeof *w);
+}
+
+tn_status model_work_reserve(model_work *w, const tn_model *m, int tangent, char *err,
+                             size_t err_len) {
+  const model_batch *b = &w->batch;
+  size_t need = m->arch->workspace_size(m, b->n_atoms, b->n_edges, tangent);
+  w->stacked = tangent;
+  if (need > w->ws_size) {
+    void *p = realloc(w->ws, need);
+    if (!p) return tn_fail(err, err_len, TN_STATUS_NO_MEMORY, "out of memory (%zu bytes)", need);
+    w->ws = p;
+    w->ws_size = need;
+  }
+  if (tn_grow((void **)&w->y, &w->cap_y, 2 * (int64_t)b->n_atoms + 2, sizeof *w->y) ||
+      tn_grow((void **)&w->gy, &w->cap_gy, 2 * (int64_t)b->n_atoms + 2, sizeof *w->gy) ||
+      tn_grow((void **)&w->gd, &w->cap_gd, 6 * b->n_edges + 6, sizeof *w->gd))
+    return tn_fail(err, err_len, TN_STATUS_NO_MEMORY, "out of memory for a batch");
+  return TN_STATUS_OK;
+}
+
+void model_predict(const tn_model *m, const tn_real *params, model_work *w,
+                   double *atom_energies, double (*forces)[3], double (*virial)[3][3]) {
+  const model_batch *b = &w->batch;
+  m->arch->forward(m, params, w->ws, w->stacked, b, w->y);
+  if (atom_energies)
+    for (int a = 0; a < b->n_atoms; a++)
+      atom_energies[a] = m->scale * (double)w->y[a] + m->shift[b->type[a]];
+  if (!forces && !virial) return;
+  /* ∂E/∂y_i = σ for every atom */
+  for (int a = 0; a < b->n_atoms; a++) w->gy[a] = (tn_real)m->scale;
+  memset(w->gd, 0, (size_t)b->n_edges * 3 * sizeof *w->gd);
+  m->arch->backward(m, params, w->ws, w->stacked, b, w->gy, w->gd, NULL, 0);
+  model_batch_forces(forces, virial, b, w->gd);
+}
+
+static double cell_volume(const double c[3][3]) {
+  return c[0][0] * (c[1][1] * c[2][2] - c[1][2] * c[2][1]) -
+         c[0][1] * (c[1][0] * c[2][2] - c[1][2] * c[2][0]) +
+         c[0][2] * (c[1][0] * c[2][1] - c[1][1] * c[2][0]);
+}
+
+tn_status tn_model_eval(tn_model *m, const tn_frame *frame, double *energy, double (*forces)[3],
+                        double stress[3][3], double *atom_energies) {
+  double volume = fabs(cell_volume(frame->cell));
+  if (stress && !(frame->pbc[0] && frame->pbc[1] && frame->pbc[2] && volume > 0.0))
+    return tn_fail(m->errmsg, sizeof m->errmsg, TN_STATUS_INVALID_ARG,
+                   "stress needs a periodic cell of positive volume");
+  if (!m->work) {
+    m->work = calloc(1, sizeof *m->work);
+    if (!m->work || model_work_init(m->work) != TN_STATUS_OK) {
+      free(m->work);
+      m->work = NULL;
+      return tn_fail(m->errmsg, sizeof m->errmsg, TN_STATUS_NO_MEMORY, "out of memory");
+    }
+  }
+  model_work *w = m->work;
+  model_batch_begin(&w->batch);
+  tn_status st = model_batch_add(&w->batch, m, w->nl, frame, 0, m->errmsg, sizeof m->errmsg);
+  if (st == TN_STATUS_OK) st = model_work_reserve(w, m, 0, m->errmsg, sizeof m->errmsg);
+  if (st != TN_STATUS_OK) return st;
+  int n = frame->n_atoms;
+  double *ea = atom_energies;
+  double local[64];
+  double *heap = NULL;
+  if (!ea && energy) {
+    ea = n <= 64 ? local : (heap = malloc((size_t)n * sizeof *heap));
+    if (!ea) return tn_fail(m->errmsg, sizeof m->errmsg, TN_STATUS_NO_MEMORY, "out of memory");
+  }
+  double virial[1][3][3];
+  model_predict(m, m->params, w, ea, forces, stress ? virial : NULL);
+  if (energy) {
+    double e = 0.0;
+    for (int a = 0; a < n; a++) e += ea[a];
+    *energy = e;
+  }
+  if (stress)
+    for (int x = 0; x < 3; x++)
+      for (int y = 0; y < 3; y++) stress[x][y] = virial[0][x][y] / volume;
+  free(heap);
+  return TN_STATUS_OK;
+}

@@ -1,0 +1,138 @@
+/* Internal to src/models (and src/train): the model handle, the table every
+ * architecture fills in, and the batch graph the architectures run on.
+ *
+ * A model maps a batch graph to one number per atom, y_i (dimensionless);
+ * the atomic energy is E_i = σ y_i + μ_{Z_i} (DESIGN.md, "Physics
+ * conventions"). Architectures see only edge vectors, so forces and stress
+ * follow from one gradient with respect to the edge vectors (batch.c). */
+#ifndef TN_MODEL_H
+#define TN_MODEL_H
+
+#include "../core/core.h"
+#include "../nn/nn.h"
+
+#define MODEL_MAX_ELEMENTS 16
+
+/* Frames concatenated into one graph. Atoms of frame f are
+ * [atom_start[f], atom_start[f+1]); edges are sorted by receiving atom and
+ * carry their vectors d_k = R_j + shift·cell − R_i (Å). */
+typedef struct model_batch_caps {
+  int64_t atom_start, type, frame, first, ei, ej, rev, d;
+} model_batch_caps;
+
+typedef struct model_batch {
+  int n_frames;
+  int n_atoms;
+  int64_t n_edges;
+  int64_t *atom_start; /* [n_frames + 1] */
+  int32_t *type;       /* [n_atoms] element index into the model's list */
+  int32_t *frame;      /* [n_atoms] frame of each atom */
+  int32_t *ei, *ej;    /* [n_edges] receiving and sending atom */
+  int64_t *first;      /* [n_atoms + 1] */
+  int64_t *rev;        /* [n_edges] reverse edge */
+  tn_real *d;          /* [2 * n_edges][3]: vectors, then their tangent block */
+  nn_graph graph;      /* views of the arrays above */
+  model_batch_caps caps; /* so a batch is reused without allocation */
+} model_batch;
+
+typedef struct tn_model tn_model;
+
+/* Everything one evaluation needs besides the model: the batch, a neighbor
+ * list, the architecture's workspace and the per-atom and per-edge arrays
+ * (stacked, room for tangents). Grown to the largest batch seen, then reused
+ * without allocation. */
+typedef struct model_work {
+  model_batch batch;
+  tn_neighbors *nl;
+  void *ws;
+  size_t ws_size;
+  int stacked;          /* the workspace has room for tangents */
+  tn_real *y, *gy, *gd; /* [2 n_atoms], [2 n_atoms], [2 n_edges][3] */
+  int64_t cap_y, cap_gy, cap_gd;
+} model_work;
+
+/* One architecture (libxc-style info table). `forward` fills y[n_atoms]
+ * (primal block) and keeps what backward needs in the workspace; `tangent`
+ * then fills the tangent block of y, given the tangent block of b->d;
+ * `backward` accumulates gd (the edge-vector gradient, stacked like d) and,
+ * when grad is not NULL, the parameter gradient, from gy (stacked like y
+ * when tangent). `stacked` says how the workspace is laid out (with room for
+ * tangent blocks or not); it must be the same for the forward, tangent and
+ * backward passes of one batch, and tangent ≤ stacked. */
+typedef struct model_arch {
+  const char *name;
+  const char *reference;
+  /* Lays out parameters (sets m->n_params) from m->opt; checks ranges. */
+  tn_status (*setup)(tn_model *m, char *err, size_t err_len);
+  void (*init_params)(tn_model *m, tn_real *params, tn_rng *rng);
+  /* Bytes of workspace for a batch of this size. */
+  size_t (*workspace_size)(const tn_model *m, int n_atoms, int64_t n_edges, int stacked);
+  void (*forward)(const tn_model *m, const tn_real *params, void *ws, int stacked,
+                  const model_batch *b, tn_real *y);
+  void (*tangent)(const tn_model *m, const tn_real *params, void *ws, const model_batch *b,
+                  tn_real *y);
+  void (*backward)(const tn_model *m, const tn_real *params, void *ws, int stacked,
+                   const model_batch *b, const tn_real *gy, tn_real *gd, tn_real *grad,
+                   int tangent);
+  /* The number of message-passing steps (1 for local descriptors): the
+   * receptive field is cutoff × this. */
+  int (*hops)(const tn_model *m);
+} model_arch;
+
+extern const model_arch model_schnet;
+
+/* Looks an architecture up by name; NULL if unknown. */
+const model_arch *model_arch_find(const char *name);
+
+struct tn_model {
+  const model_arch *arch;
+  tn_model_options opt;
+  int n_elements;
+  int32_t elements[MODEL_MAX_ELEMENTS]; /* atomic numbers, ascending */
+  double shift[MODEL_MAX_ELEMENTS];     /* μ_Z, eV */
+  double scale;                         /* σ, eV */
+  size_t n_params;
+  tn_real *params; /* [n_params] */
+  /* architecture layout (offsets into params), filled by setup */
+  void *layout;
+  model_work *work; /* scratch of tn_model_eval, made on first use */
+  char errmsg[512];
+};
+
+tn_status model_work_init(model_work *w);
+void model_work_free(model_work *w);
+/* Sizes w's arrays for the batch now in w->batch (tangent: room for the
+ * tangent pass and its backward). */
+tn_status model_work_reserve(model_work *w, const tn_model *m, int tangent, char *err,
+                             size_t err_len);
+/* Runs the model on w->batch with params: per-atom energies E_i (eV, may be
+ * NULL), and, when forces or virial is not NULL, one backward pass for them
+ * (see model_batch_forces). Needs model_work_reserve first. */
+void model_predict(const tn_model *m, const tn_real *params, model_work *w,
+                   double *atom_energies, double (*forces)[3], double (*virial)[3][3]);
+
+/* Element index of atomic number z, or -1. */
+int model_element_index(const tn_model *m, int z);
+
+/* ---- batches (batch.c) */
+void model_batch_free(model_batch *b);
+/* Empties b (keeping its memory); then model_batch_add appends one frame
+ * (id numbers it in messages, 0-based). The neighbor list is built with nl
+ * at the model's cutoff. Errors name the frame: an element the model does
+ * not know, two atoms at the same place, a bad cell. */
+void model_batch_begin(model_batch *b);
+tn_status model_batch_add(model_batch *b, const tn_model *m, tn_neighbors *nl,
+                          const tn_frame *frame, int64_t id, char *err, size_t err_len);
+/* Makes b the graph of frames `which[0..n)` of ds (neighbor lists built with
+ * nl at the model's cutoff). Errors name the frame: an element the model does
+ * not know, two atoms at the same place. */
+tn_status model_batch_build(model_batch *b, const tn_model *m, tn_neighbors *nl,
+                            const tn_dataset *ds, const int64_t *which, int n, char *err,
+                            size_t err_len);
+/* Forces [n_atoms][3] (eV/Å, = −∂E/∂R) from the edge gradient gd (primal
+ * block, ∂E/∂d_k in eV/Å), and the virial W_ab = Σ_k d_a gd_b per frame
+ * [n_frames][3][3] (eV), either may be NULL. Stress = W / V. */
+void model_batch_forces(double (*forces)[3], double (*virial)[3][3], const model_batch *b,
+                        const tn_real *gd);
+
+#endif
