@@ -22,6 +22,12 @@
 #define TN_PRINTF(a, b) __attribute__((format(printf, a, b)))
 #else
 #define TN_PRINTF(a, b)
+/* |det cell| in Å³ (cell rows are lattice vectors). */
+double tn_cell_volume(const double (*cell)[3]);
+/* 1 when all three axes are periodic and the cell has positive volume: the
+ * frames that have a stress. */
+int tn_cell_periodic(const double (*cell)[3], const uint8_t pbc[3]);
+
 #endif
 
 /* Formats into err (truncating) and returns status, so that a failure reads
@@ -42,5 +48,11 @@ tn_status tn_read_file(const char *path, char **data, size_t *len, char *err, si
 FILE *tn_open_temp(const char *path, char *tmp, size_t tmp_len);
 tn_status tn_commit_file(FILE *f, const char *tmp, const char *path, char *err, size_t err_len);
 void tn_abort_file(FILE *f, const char *tmp);
+
+/* |det cell| in Å³ (cell rows are lattice vectors). */
+double tn_cell_volume(const double (*cell)[3]);
+/* 1 when all three axes are periodic and the cell has positive volume: the
+ * frames that have a stress. */
+int tn_cell_periodic(const double (*cell)[3], const uint8_t pbc[3]);
 
 #endif

@@ -256,16 +256,10 @@ void model_predict(const tn_model *m, const tn_real *params, model_work *w,
   model_batch_forces(forces, virial, b, w->gd);
 }
 
-static double cell_volume(const double c[3][3]) {
-  return c[0][0] * (c[1][1] * c[2][2] - c[1][2] * c[2][1]) -
-         c[0][1] * (c[1][0] * c[2][2] - c[1][2] * c[2][0]) +
-         c[0][2] * (c[1][0] * c[2][1] - c[1][1] * c[2][0]);
-}
-
 tn_status tn_model_eval(tn_model *m, const tn_frame *frame, double *energy, double (*forces)[3],
                         double stress[3][3], double *atom_energies) {
-  double volume = fabs(cell_volume(frame->cell));
-  if (stress && !(frame->pbc[0] && frame->pbc[1] && frame->pbc[2] && volume > 0.0))
+  double volume = tn_cell_volume((const double(*)[3])frame->cell);
+  if (stress && !tn_cell_periodic((const double(*)[3])frame->cell, frame->pbc))
     return tn_fail(m->errmsg, sizeof m->errmsg, TN_STATUS_INVALID_ARG,
                    "stress needs a periodic cell of positive volume");
   if (!m->work) {

@@ -107,12 +107,6 @@ static void switch_fn(double r, double on, double off, double *s, double *ds) {
   *ds = -30.0 * x * x * (1.0 - x) * (1.0 - x) / w;
 }
 
-static double det3(const double m[3][3]) {
-  return m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) -
-         m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0]) +
-         m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
-}
-
 /* Everything the two loops accumulate into; outputs may be NULL. */
 typedef struct ng_acc {
   double energy;
@@ -330,7 +324,7 @@ static tn_status eval_checked(const tn_noble_gas *pot, tn_neighbors *nl, ng_work
   uint8_t pbc[3] = {0, 0, 0};
   if (cell_in) memcpy(cell, cell_in, sizeof cell);
   if (pbc_in) memcpy(pbc, pbc_in, sizeof pbc);
-  double volume = fabs(det3((const double(*)[3])cell));
+  double volume = tn_cell_volume((const double(*)[3])cell);
   if (stress && !(pbc[0] && pbc[1] && pbc[2] && volume > 0.0))
     return tn_fail(err, err_len, TN_STATUS_INVALID_ARG,
                    "noble gas: field 'stress': needs pbc on all three axes and a cell of "
