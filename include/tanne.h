@@ -379,7 +379,7 @@ tn_status tn_model_eval(tn_model *m, const tn_frame *frame, double *energy, doub
 
 /* Model files: versioned, checksummed binary (architecture, options,
  * elements, shifts, units, parameters as float64). Saved atomically. */
-tn_status tn_model_save(const tn_model *m, const char *path);
+tn_status tn_model_save(tn_model *m, const char *path); /* errmsg on failure */
 tn_status tn_model_load(tn_model **out, const char *path, char *err, size_t err_len);
 
 /* ---------------------------------------------------------- training config */
@@ -405,15 +405,9 @@ typedef struct tn_train_config {
     char split[TN_PATH_MAX];      /* data.split: a tn_split file to use instead */
     char atomic_energies[TN_NAME_MAX]; /* data.atomic_energies: per-atom target column */
   } data;
-  struct {
-    char type[32];       /* model.type: schnet */
-    int features;        /* model.features: 128 */
-    int interactions;    /* model.interactions: 3 */
-    int n_basis;         /* model.n_basis: 20 */
-    char basis[32];      /* model.basis: gaussian | sinc */
-    double cutoff;       /* model.cutoff: 5.0 Å */
-    char activation[32]; /* model.activation: ssp | silu | tanh */
-  } model;
+  tn_model_options model; /* model.type schnet, model.features 128, model.interactions 3,
+                           model.n_basis 20, model.basis gaussian, model.cutoff 5.0,
+                           model.activation ssp */
   struct {
     double energy;          /* loss.energy: w_E on MSE(E per atom), 1.0 */
     double forces;          /* loss.forces: w_F on MSE(F components), 10.0 */
@@ -465,6 +459,52 @@ tn_status tn_train_config_set(tn_train_config *cfg, const char *assignment, char
  * atomically. */
 tn_status tn_train_config_save(const tn_train_config *cfg, const char *path, char *err,
                                size_t err_len);
+
+/* ---------------------------------------------------------------- training */
+
+/* A training run: the model, the optimizer and schedule state, weight
+ * averages, and the files of cfg->output.dir:
+ *   checkpoint.tnc  everything needed to resume, written atomically every
+ *                   output.checkpoint_every epochs, at each new best
+ *                   validation loss, and at the end
+ *   best.tnm        the model (weight averages) at the best validation loss
+ *   metrics.csv     one row per epoch
+ * On one thread a resumed run is bitwise the run that was not interrupted. */
+typedef struct tn_trainer tn_trainer;
+
+typedef struct tn_train_epoch {
+  int epoch, epochs; /* epoch just finished (1-based) and the planned total */
+  double lr;         /* learning rate at the end of the epoch */
+  double train_loss, val_loss;
+  /* validation MAEs (NaN where the labels are absent): energy per atom (eV),
+   * forces (eV/Å), atomic energies (eV), stress (eV/Å³) */
+  double val_energy_mae, val_forces_mae, val_atoms_mae, val_stress_mae;
+  double seconds, eta_seconds; /* since the run (or resume) began; to the end */
+  int improved;                /* a new best validation loss */
+  int skipped_steps;           /* steps dropped this epoch for a non-finite loss */
+} tn_train_epoch;
+
+/* Called after every epoch, and with a message (epoch NULL) for events such
+ * as a skipped step or a rollback. */
+typedef void (*tn_train_fn)(void *user, const tn_train_epoch *epoch, const char *message);
+
+/* A fresh run: makes the model (elements of train ∪ val), fits the shifts on
+ * train, and creates output.dir. val may be NULL or empty (the training
+ * loss then stands in for early stopping and the plateau schedule). */
+tn_status tn_trainer_create(tn_trainer **out, const tn_train_config *cfg, const tn_dataset *train,
+                            const tn_dataset *val, char *err, size_t err_len);
+/* Continues the run whose checkpoint is output.dir/checkpoint.tnc. The data
+ * must be the same (checked by a fingerprint); train.epochs,
+ * train.max_minutes, train.threads and train.early_stopping may differ from
+ * the original config, everything else is taken from the checkpoint. */
+tn_status tn_trainer_resume(tn_trainer **out, const tn_train_config *cfg, const tn_dataset *train,
+                            const tn_dataset *val, char *err, size_t err_len);
+/* Trains until train.epochs, early stopping or train.max_minutes. */
+tn_status tn_trainer_run(tn_trainer *t, tn_train_fn fn, void *user);
+/* The best model so far (weight averages at the best validation loss). */
+tn_model *tn_trainer_model(tn_trainer *t);
+const char *tn_trainer_errmsg(const tn_trainer *t);
+void tn_trainer_free(tn_trainer *t);
 
 #ifdef __cplusplus
 }

@@ -111,6 +111,15 @@ tn_status model_work_reserve(model_work *w, const tn_model *m, int tangent, char
 void model_predict(const tn_model *m, const tn_real *params, model_work *w,
                    double *atom_energies, double (*forces)[3], double (*virial)[3][3]);
 
+/* ---- model files (model_file.c); checkpoints reuse the sections */
+struct tf_writer;
+struct tf_file;
+/* Adds the sections of a model with these parameters (the model's own, or
+ * e.g. weight averages) to a container being written. */
+tn_status model_add_sections(struct tf_writer *w, const tn_model *m, const tn_real *params);
+/* A model from the sections of a container already read and checked. */
+tn_status model_from_file(tn_model **out, const struct tf_file *f, char *err, size_t err_len);
+
 /* Element index of atomic number z, or -1. */
 int model_element_index(const tn_model *m, int z);
 
