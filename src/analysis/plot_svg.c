@@ -608,10 +608,11 @@ tn_status tn_plot_write_svg(const tn_plot *plot, const char *path, char *err, si
   ay.p0 = L.top + L.h, ay.p1 = L.top;
 
   char tmp[4096];
-  FILE *f = strlen(path) + 32 <= sizeof tmp ? tn_open_temp(path, tmp, sizeof tmp) : NULL;
-  if (!f)
-    return tn_fail(err, err_len, TN_STATUS_IO, "%s: cannot write: %s", path,
-                   strlen(path) + 32 > sizeof tmp ? "path too long" : strerror(errno));
+  if (strlen(path) + 32 > sizeof tmp)
+    return tn_fail(err, err_len, TN_STATUS_IO, "%.64s...: cannot write: path too long (%zu bytes)",
+                   path, strlen(path));
+  FILE *f = tn_open_temp(path, tmp, sizeof tmp);
+  if (!f) return tn_fail(err, err_len, TN_STATUS_IO, "%s: cannot write: %s", path, strerror(errno));
   fprintf(f,
           "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
           "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%g\" height=\"%g\" "
