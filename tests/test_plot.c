@@ -446,7 +446,7 @@ static void test_palette_and_legend(void) {
   /* Nine series: colours cycle through the eight of Okabe-Ito. */
   double x[2] = {0, 1}, y[2] = {0, 1};
   tn_plot_series s[9];
-  char names[9][8];
+  char names[9][16];
   for (int k = 0; k < 9; k++) {
     snprintf(names[k], sizeof names[k], "s%d", k);
     tn_plot_series t = {names[k], x, y, NULL, 2, TN_PLOT_LINE};
