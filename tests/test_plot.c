@@ -250,6 +250,25 @@ static void test_log_axes(void) {
     CHECK(strstr(svg, ">10<tspan dy=\"-5\" font-size=\"9\">3</tspan>") != NULL);
     CHECK(strstr(svg, ">10<tspan dy=\"-5\" font-size=\"9\">-3</tspan>") != NULL);
     CHECK(count_elements(svg, "tspan") == 4 + 4);
+    /* The points are a decade apart on both axes, so equally spaced in
+     * pixels, and the 10^1 label sits above the point at x = 10. */
+    double cx[4], cy[4];
+    const char *c = svg;
+    for (int k = 0; k < 4; k++) {
+      c = c ? strstr(c + 1, "<circle") : NULL;
+      cx[k] = c ? attr_after(c, "<circle", "cx") : NAN;
+      cy[k] = c ? attr_after(c, "<circle", "cy") : NAN;
+    }
+    for (int k = 1; k < 3; k++) {
+      CHECK_NEAR(cx[k + 1] - cx[k], cx[1] - cx[0], 0, 0.15);
+      CHECK_NEAR(cy[k + 1] - cy[k], cy[1] - cy[0], 0, 0.15);
+    }
+    CHECK(cx[1] - cx[0] > 100 && cy[1] - cy[0] < -50);
+    const char *label = strstr(svg, "font-size=\"9\">1</tspan>");
+    const char *text = label;
+    while (text && text > svg && strncmp(text, "<text", 5) != 0) text--;
+    CHECK(text && label);
+    if (text) CHECK_NEAR(attr_after(text, "<text", "x"), cx[1], 0, 0.11);
   }
   free(svg);
 
