@@ -466,7 +466,8 @@ typedef struct tn_plot {
  * more than TN_PLOT_MAX_POINTS points show every k-th point, k fixed by n, and
  * a note on the plot says so; the note also counts points skipped because
  * they are non-finite (or beyond +-1e300) or non-positive on a log axis.
- * A line breaks at a skipped point. Parity plots need log_x == log_y.
+ * A line breaks at a skipped point (so a lone point between gaps shows only
+ * with TN_PLOT_POINTS). Parity plots need log_x == log_y.
  * Errors: INVALID_ARG (NULL plot or path, no series, n < 0, NULL arrays with
  * n > 0, a style without a known bit or with unknown bits, parity with mixed
  * axes), IO (the file cannot be written); err gets the details. */

@@ -433,6 +433,19 @@ static void test_degenerate(void) {
   s.x = three;
   svg = write_and_read(&p, "log_one.svg");
   free(svg);
+
+  /* Subnormal numbers: distinct, equal, and on a log axis. */
+  double sub[2] = {5e-324, 1e-323}, sub_same[2] = {5e-324, 5e-324}, y2[2] = {1e-320, 2e-320};
+  s.x = sub, s.y = sub_same, s.n = 2;
+  p.log_x = 0;
+  svg = write_and_read(&p, "subnormal.svg");
+  if (svg) CHECK(count_elements(svg, "circle") == 3);
+  free(svg);
+  s.y = y2;
+  p.log_y = 1;
+  svg = write_and_read(&p, "subnormal_log.svg");
+  if (svg) CHECK(count_elements(svg, "circle") == 3);
+  free(svg);
 }
 
 static void test_tick_labels(void) {
@@ -553,6 +566,52 @@ static void test_atomic_overwrite(void) {
   CHECK(access(tmp, F_OK) != 0); /* no temporary left behind */
 }
 
+/* A value from a nasty mix: every magnitude double has, zeros, negatives,
+ * repeats, NaN and infinities. */
+static double nasty(tn_rng *rng) {
+  double r = tn_rng_uniform(rng);
+  if (r < 0.05) return NAN;
+  if (r < 0.08) return tn_rng_uniform(rng) < 0.5 ? INFINITY : -INFINITY;
+  if (r < 0.15) return 0;
+  if (r < 0.25) return 3.0;
+  double mag = pow(10.0, -323 + 631 * tn_rng_uniform(rng));
+  if (r < 0.5) return (tn_rng_uniform(rng) < 0.5 ? -1 : 1) * mag;
+  return 1e5 + tn_rng_normal(rng); /* total-energy-like */
+}
+
+/* Random plots of nasty values: every one must be written, parse, and hold
+ * only finite numbers. */
+static void test_random_plots(void) {
+  tn_rng rng;
+  tn_rng_seed(&rng, 2024);
+  enum { MAXN = 40 };
+  static double x[3][MAXN], y[3][MAXN], e[3][MAXN];
+  int bad = 0;
+  for (int trial = 0; trial < 300 && !bad; trial++) {
+    tn_plot_series s[3];
+    int n_series = 1 + (int)(tn_rng_next(&rng) % 3);
+    for (int k = 0; k < n_series; k++) {
+      int64_t n = (int64_t)(tn_rng_next(&rng) % MAXN);
+      for (int64_t i = 0; i < n; i++) {
+        x[k][i] = nasty(&rng), y[k][i] = nasty(&rng), e[k][i] = nasty(&rng);
+        if (trial % 3 == 0) x[k][i] = i; /* a plain abscissa now and then */
+      }
+      tn_plot_series t = {k == 1 ? "label" : NULL, x[k], y[k],
+                          trial % 2 ? e[k] : NULL, n,    1 + (int)(tn_rng_next(&rng) % 3)};
+      s[k] = t;
+    }
+    int log_x = trial % 4 == 1, log_y = trial % 5 < 2;
+    tn_plot p = {"random", "x", "y", log_x, log_y, log_x == log_y && trial % 7 == 0, n_series, s};
+    int before = harness_failures;
+    char *svg = write_and_read(&p, "random.svg");
+    free(svg);
+    if (harness_failures != before) {
+      fprintf(stderr, "  trial %d failed\n", trial);
+      bad = 1;
+    }
+  }
+}
+
 int main(void) {
   RUN(test_checker_rejects);
   RUN(test_circle_count);
@@ -563,6 +622,7 @@ int main(void) {
   RUN(test_degenerate);
   RUN(test_tick_labels);
   RUN(test_palette_and_legend);
+  RUN(test_random_plots);
   RUN(test_errors);
   RUN(test_atomic_overwrite);
   return harness_finish();

@@ -164,6 +164,7 @@ static void plot_axis_range(plot_axis *a) {
   } else {
     half *= 1.0 + PLOT_PAD;
   }
+  if (!(half >= 1e-300)) half = 1e-300; /* subnormal data: keep lo < hi and steps normal */
   a->lo = mid - half;
   a->hi = mid + half;
 }
@@ -215,8 +216,10 @@ static void plot_add_tick(plot_axis *a, double u, double value, double step) {
  * [lo, hi] of values; on a log axis placed at log10 of the value. */
 static void plot_linear_ticks(plot_axis *a, double lo, double hi, double target) {
   double step = plot_nice_step((hi - lo) / target);
+  double k0 = ceil(lo / step), k1 = floor(hi / step);
   a->n_ticks = 0;
-  for (double k = ceil(lo / step); k <= floor(hi / step) && a->n_ticks < PLOT_MAX_TICKS; k++) {
+  if (!(k1 - k0 <= PLOT_MAX_TICKS)) return; /* also when the step came out 0 or NaN */
+  for (double k = k0; k <= k1 && a->n_ticks < PLOT_MAX_TICKS; k++) {
     double v = k * step;
     if (a->log && !(v > 0)) continue;
     plot_add_tick(a, a->log ? log10(v) : v, v, step);
