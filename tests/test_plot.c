@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -545,6 +546,15 @@ static void test_errors(void) {
   memset(longpath, 'a', sizeof longpath - 1);
   CHECK(tn_plot_write_svg(&p, longpath, err, sizeof err) == TN_STATUS_IO);
   CHECK(strstr(err, "too long") != NULL);
+
+  /* The rename fails when path is a folder; the temporary goes away. */
+  const char *dir = harness_tmp("a_folder.svg");
+  CHECK(mkdir(dir, 0700) == 0);
+  CHECK(tn_plot_write_svg(&p, dir, err, sizeof err) == TN_STATUS_IO);
+  CHECK(strstr(err, "a_folder.svg") && strstr(err, "rename"));
+  char tmp[600];
+  snprintf(tmp, sizeof tmp, "%s.tmp.%ld", dir, (long)getpid());
+  CHECK(access(tmp, F_OK) != 0);
 }
 
 static void test_atomic_overwrite(void) {
