@@ -505,6 +505,67 @@ tn_status tn_trainer_run(tn_trainer *t, tn_train_fn fn, void *user);
 tn_model *tn_trainer_model(tn_trainer *t);
 const char *tn_trainer_errmsg(const tn_trainer *t);
 void tn_trainer_free(tn_trainer *t);
+/* ----------------------------------------------------------------- metrics */
+
+/* Running error statistics of predictions against references. The spread of
+ * the references is accumulated with Welford's update (Welford 1962,
+ * Technometrics 4, 419), so R^2 stays accurate when the references sit far
+ * from zero (total energies of -1e5 eV). A zero-initialised struct is empty.
+ * Units are those of the values added; non-finite values propagate (the
+ * caller filters). */
+typedef struct tn_error_stats {
+  int64_t n;
+  double sum_abs;  /* sum |pred - ref| */
+  double sum_sq;   /* sum (pred - ref)^2, the residual sum of squares */
+  double max_abs;  /* max |pred - ref|, 0 when empty */
+  double ref_mean; /* running mean of ref */
+  double ref_m2;   /* sum (ref - ref_mean)^2, the total sum of squares */
+} tn_error_stats;
+
+void tn_error_stats_add(tn_error_stats *s, double pred, double ref);
+/* Adds the samples of from into into, as if they had been added one by one
+ * (Chan, Golub & LeVeque 1979): for per-thread or per-batch statistics. */
+void tn_error_stats_merge(tn_error_stats *into, const tn_error_stats *from);
+double tn_error_stats_mae(const tn_error_stats *s);  /* NaN if empty */
+double tn_error_stats_rmse(const tn_error_stats *s); /* NaN if empty */
+/* 1 - SS_res / SS_tot; NaN if n < 2 or SS_tot == 0 (all references equal). */
+double tn_error_stats_r2(const tn_error_stats *s);
+
+/* ------------------------------------------------------------------- plots */
+
+/* SVG plots written by tanne itself: parity plots, learning curves (log-log),
+ * radial distribution functions and decay curves. */
+#define TN_PLOT_MAX_POINTS 20000 /* per series; more are thinned by a fixed stride */
+
+typedef enum tn_plot_style { TN_PLOT_POINTS = 1, TN_PLOT_LINE = 2 } tn_plot_style; /* OR-able */
+
+typedef struct tn_plot_series {
+  const char *label;   /* legend entry (UTF-8), NULL or "" for none */
+  const double *x, *y; /* [n] */
+  const double *y_err; /* [n] error bars (+-), NULL for none; negative or non-finite: no bar */
+  int64_t n;
+  int style; /* tn_plot_style bits, at least one */
+} tn_plot_series;
+
+typedef struct tn_plot {
+  const char *title, *x_label, *y_label; /* UTF-8, NULL for none */
+  int log_x, log_y; /* base-10 axes; non-positive values are skipped (and counted) */
+  int parity;       /* equal x and y ranges, a square plot, the y = x diagonal */
+  int n_series;
+  const tn_plot_series *series; /* [n_series] */
+} tn_plot;
+
+/* Writes plot as an SVG file, atomically (a temporary file renamed over
+ * path). Series are coloured from the Okabe-Ito palette in turn. Series of
+ * more than TN_PLOT_MAX_POINTS points show every k-th point, k fixed by n, and
+ * a note on the plot says so; the note also counts points skipped because
+ * they are non-finite (or beyond +-1e300) or non-positive on a log axis.
+ * A line breaks at a skipped point (so a lone point between gaps shows only
+ * with TN_PLOT_POINTS). Parity plots need log_x == log_y.
+ * Errors: INVALID_ARG (NULL plot or path, no series, n < 0, NULL arrays with
+ * n > 0, a style without a known bit or with unknown bits, parity with mixed
+ * axes), IO (the file cannot be written); err gets the details. */
+tn_status tn_plot_write_svg(const tn_plot *plot, const char *path, char *err, size_t err_len);
 
 #ifdef __cplusplus
 }
