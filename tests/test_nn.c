@@ -445,13 +445,16 @@ static void test_dense_forward_and_init(void) {
 static void test_fd_dense(void) {
   tn_rng rng;
   tn_rng_seed(&rng, 1);
-  for (int bias = 0; bias < 2; bias++) {
+  /* in, out, bias; 70 outputs cross the 64-column chunks of the bias sum */
+  const int shapes[3][3] = {{5, 4, 0}, {5, 4, 1}, {2, 70, 1}};
+  for (int c = 0; c < 3; c++) {
     size_t offset = 3; /* another layer's parameters before it: must get zero gradient */
-    fd_case op = {.name = bias ? "dense" : "dense (no bias)", .kind = OP_DENSE, .n_in = 1};
-    op.dense = nn_dense_make(5, 4, bias, &offset);
-    op.rows = 3, op.in_len[0] = 15, op.out_len = 12, op.n_param = offset, op.has_tangent = 1;
-    tn_real *x = alloc_real(30), *p = alloc_real(offset);
-    fill_normal(x, 30, 1, &rng);
+    fd_case op = {.name = c == 0 ? "dense (no bias)" : "dense", .kind = OP_DENSE, .n_in = 1};
+    op.dense = nn_dense_make(shapes[c][0], shapes[c][1], shapes[c][2], &offset);
+    op.rows = 3, op.in_len[0] = 3 * (size_t)shapes[c][0], op.out_len = 3 * (size_t)shapes[c][1];
+    op.n_param = offset, op.has_tangent = 1;
+    tn_real *x = alloc_real(2 * op.in_len[0]), *p = alloc_real(offset);
+    fill_normal(x, 2 * op.in_len[0], 1, &rng);
     fill_normal(p, offset, 0.5, &rng);
     fd_check(&op, &x, p, &rng);
     free(x);

@@ -50,28 +50,37 @@ static inline tn_real act_value(nn_act f, tn_real x) {
   return x;
 }
 
-static inline tn_real act_d1(nn_act f, tn_real x) {
+/* f'(x) and f''(x), with one exponential for both */
+static inline void act_d12(nn_act f, tn_real x, tn_real *d1, tn_real *d2) {
   tn_real s, c, y;
   switch (f) {
-  case NN_ACT_SSP: /* softplus' = sigmoid */ act_sigmoid(x, &s, &c); return s;
-  case NN_ACT_SILU: /* (x s)' = s + x s (1 - s) */ act_sigmoid(x, &s, &c); return s * (1 + x * c);
-  case NN_ACT_TANH: y = nn_tanh(x); return 1 - y * y;
+  case NN_ACT_SSP: /* softplus' = sigmoid = s, sigmoid' = s (1 - s) */
+    act_sigmoid(x, &s, &c);
+    *d1 = s;
+    *d2 = s * c;
+    return;
+  case NN_ACT_SILU:
+    /* (x s)' = s + x s (1 - s); (s + x s (1 - s))' = s (1 - s) (2 + x (1 - 2 s)) */
+    act_sigmoid(x, &s, &c);
+    *d1 = s * (1 + x * c);
+    *d2 = s * c * (2 + x * (c - s));
+    return;
+  case NN_ACT_TANH: /* (1 - y²)' = -2 y (1 - y²) */
+    y = nn_tanh(x);
+    *d1 = 1 - y * y;
+    *d2 = -2 * y * (1 - y * y);
+    return;
   case NN_ACT_IDENTITY: break;
   }
-  return 1;
+  *d1 = 1;
+  *d2 = 0;
 }
 
-static inline tn_real act_d2(nn_act f, tn_real x) {
-  tn_real s, c, y;
-  switch (f) {
-  case NN_ACT_SSP: /* sigmoid' = s (1 - s) */ act_sigmoid(x, &s, &c); return s * c;
-  case NN_ACT_SILU: /* (s + x s (1 - s))' = s (1 - s) (2 + x (1 - 2 s)) */
-    act_sigmoid(x, &s, &c);
-    return s * c * (2 + x * (c - s));
-  case NN_ACT_TANH: /* (1 - y²)' = -2 y (1 - y²) */ y = nn_tanh(x); return -2 * y * (1 - y * y);
-  case NN_ACT_IDENTITY: break;
-  }
-  return 0;
+/* f'(x) alone; after inlining the compiler drops the unused f'' */
+static inline tn_real act_d1(nn_act f, tn_real x) {
+  tn_real d1, d2;
+  act_d12(f, x, &d1, &d2);
+  return d1;
 }
 
 /* y [n] = f(a [n]) */
@@ -104,8 +113,9 @@ void nn_act_backward(tn_real *ga, const tn_real *gy, const tn_real *a, size_t n,
   tn_real *gda = ga + n;
 #pragma omp parallel for schedule(static) if (len >= NN_OMP_MIN)
   for (int64_t q = 0; q < len; q++) {
-    tn_real d1 = act_d1(f, a[q]);
-    ga[q] += d1 * gy[q] + act_d2(f, a[q]) * da[q] * gdy[q];
+    tn_real d1, d2;
+    act_d12(f, a[q], &d1, &d2);
+    ga[q] += d1 * gy[q] + d2 * da[q] * gdy[q];
     gda[q] += d1 * gdy[q];
   }
 }

@@ -66,12 +66,18 @@ void nn_dense_backward(tn_real *gx, tn_real *grad, const tn_real *gy, const tn_r
   nn_gemm(1, 0, d->in, d->out, stacked, 1, x, d->in, gy, d->out, 1, gw, d->out);
   if (d->bias) {
     /* Summed in double: a batch has thousands of rows, and a float sum of
-     * that length loses digits the optimizer would see. */
+     * that length loses digits the optimizer would see. The columns go in
+     * chunks with their sums on the stack, so rows are read contiguously. */
+    enum { CHUNK = 64 };
     tn_real *gb = gw + (size_t)d->in * d->out;
-    for (int o = 0; o < d->out; o++) {
-      double sum = 0;
-      for (int r = 0; r < rows; r++) sum += gy[(size_t)r * d->out + o];
-      gb[o] += (tn_real)sum;
+    for (int o0 = 0; o0 < d->out; o0 += CHUNK) {
+      int width = d->out - o0 < CHUNK ? d->out - o0 : CHUNK;
+      double sum[CHUNK] = {0};
+      for (int r = 0; r < rows; r++) {
+        const tn_real *g = gy + (size_t)r * d->out + o0;
+        for (int o = 0; o < width; o++) sum[o] += g[o];
+      }
+      for (int o = 0; o < width; o++) gb[o0 + o] += (tn_real)sum[o];
     }
   }
 }
