@@ -1,7 +1,7 @@
 /* The nn ops (src/nn): every tangent and backward pass against central
  * finite differences of the forward pass, in float64; forward values against
  * independent formulas and naive loops; GEMM against a triple loop; edge ops
- * bitwise equal under 1 and 2 OpenMP threads.
+ * bitwise equal under 1, 2 and 3 OpenMP threads.
  *
  * Finite-difference checks. Step h = 1e-5 on inputs of order one; central
  * differences then carry a truncation error of order h² |f'''| ~ 1e-10 and a
@@ -796,11 +796,14 @@ static void test_threads_bitwise(void) {
   int before = omp_get_max_threads();
   omp_set_num_threads(1);
   size_t used = edge_ops_run(one, &t.g, x, f, d, gy, ge, W);
-  omp_set_num_threads(2);
-  edge_ops_run(two, &t.g, x, f, d, gy, ge, W);
+  CHECK(used <= total && (t.g.n_edges + t.g.n_atoms) * W >= 4096); /* the parallel path runs */
+  for (int threads = 2; threads <= 3; threads++) {
+    memset(two, 0, total * sizeof *two);
+    omp_set_num_threads(threads);
+    edge_ops_run(two, &t.g, x, f, d, gy, ge, W);
+    CHECK(memcmp(one, two, used * sizeof *one) == 0);
+  }
   omp_set_num_threads(before);
-  CHECK(used <= total && (t.g.n_edges + t.g.n_atoms) * W >= 4096); /* the parallel path ran */
-  CHECK(memcmp(one, two, used * sizeof *one) == 0);
   free(x), free(f), free(d), free(gy), free(ge), free(one), free(two);
   graph_free(&t);
 #endif
