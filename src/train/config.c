@@ -281,10 +281,13 @@ static tn_status cf_check_string(const cf_key *k, const char *s, size_t len, con
     break;
   case CF_TEXT_CHOICE:
     if (!cf_in_choices(k->choices, s, len)) {
-      char list[128];
+      char list[128]; /* "a b c" -> "a, b, c" */
       size_t n = 0;
-      for (const char *p = k->choices; *p && n + 3 < sizeof list; p++)
-        n += (size_t)snprintf(list + n, sizeof list - n, *p == ' ' ? ", " : "%c", *p);
+      for (const char *p = k->choices; *p && n + 3 < sizeof list; p++) {
+        if (*p == ' ') list[n++] = ',';
+        list[n++] = *p;
+      }
+      list[n] = '\0';
       return tn_fail(err, err_len, TN_STATUS_BAD_INPUT, "%s: key '%s': '%.*s' is not one of %s",
                      where, k->key, (int)(len < 64 ? len : 64), s, list);
     }
