@@ -48,8 +48,8 @@ static tn_status parse_arch(tn_model_options *o, const char *text, const char *p
   for (int line = 1; *p; line++) {
     const char *end = strchr(p, '\n');
     size_t len = end ? (size_t)(end - p) : strlen(p);
-    char key[32], value[64];
-    if (len >= 96 || sscanf(p, "%31s %63s", key, value) != 2)
+    char key[32], value[32];
+    if (len >= 96 || sscanf(p, "%31s %31s", key, value) != 2)
       return tn_fail(err, err_len, TN_STATUS_BAD_INPUT, "%s: section 'arch', line %d: malformed",
                      path, line);
     int k = 0;

@@ -85,7 +85,7 @@ typedef enum nn_act {
   NN_ACT_TANH,
 } nn_act;
 
-const char *nn_act_name(nn_act f);
+const char *nn_act_name(nn_act f); /* "unknown" outside the enum, never NULL */
 /* "ssp", "silu", "tanh", "identity"; -1 if unknown. */
 int nn_act_from_name(const char *name);
 
@@ -101,7 +101,8 @@ void nn_act_backward(tn_real *ga, const tn_real *gy, const tn_real *a, size_t n,
 
 /* r[k] = |d[k]|, d[k] the vector i_k -> j_k (Å). The tangent of d (rows
  * block, [rows][3]) is the direction's displacement u_j - u_i (plus a strain
- * term for stress). */
+ * term for stress). Every d[k] must be non-zero (edges never join an atom to
+ * itself in the same image); r = 0 is not guarded. */
 void nn_distance_forward(tn_real *r, const tn_real *d, int rows);
 /* dr = d̂ · dd */
 void nn_distance_tangent(tn_real *r, const tn_real *d, int rows);
@@ -116,7 +117,7 @@ typedef enum nn_basis {
   NN_BASIS_SINC,     /* sin(k π r / r_c) / r, k = 1..K (PaiNN, "Bessel") */
 } nn_basis;
 
-const char *nn_basis_name(nn_basis b);
+const char *nn_basis_name(nn_basis b); /* "unknown" outside the enum, never NULL */
 int nn_basis_from_name(const char *name); /* "gaussian", "sinc"; -1 if unknown */
 
 /* e[rows][K] from r[rows] (Å) */
@@ -139,6 +140,7 @@ void nn_cutoff_backward(tn_real *gr, const tn_real *gf, const tn_real *r, int ro
  * its cutoff) */
 void nn_scale_rows_forward(tn_real *z, const tn_real *x, const tn_real *s, int rows, int w);
 void nn_scale_rows_tangent(tn_real *z, const tn_real *x, const tn_real *s, int rows, int w);
+/* gx or gs may be NULL (that input needs no gradient). */
 void nn_scale_rows_backward(tn_real *gx, tn_real *gs, const tn_real *gz, const tn_real *x,
                             const tn_real *s, int rows, int w, int tangent);
 
