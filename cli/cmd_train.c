@@ -213,7 +213,7 @@ static void on_epoch(void *user, const tn_train_epoch *e, const char *message) {
               {"S", "meV/Å³", e->val_stress_mae}};
   for (size_t k = 0; k < sizeof maes / sizeof *maes; k++)
     if (isfinite(maes[k].value))
-      w += snprintf(line + w, sizeof line - (size_t)w, "  %s %.3g %s", maes[k].tag,
+      w += snprintf(line + w, sizeof line - (size_t)w, "  %s %#.3g %s", maes[k].tag,
                     1e3 * maes[k].value, maes[k].unit);
   format_duration(eta, sizeof eta, e->eta_seconds);
   w += snprintf(line + w, sizeof line - (size_t)w, "  lr %.1e  ETA %s", e->lr, eta);

@@ -230,13 +230,20 @@ static int collect_rows(const report *r, row *rows) {
   return n;
 }
 
-/* Prints s left-aligned in width columns, counting UTF-8 characters (not
- * bytes) so that "Å" takes one column. */
-static void put_padded(FILE *out, const char *s, int width) {
+/* Columns s takes on a terminal: UTF-8 characters, not bytes, so that "Å"
+ * counts once. */
+static int text_columns(const char *s) {
   int cols = 0;
   for (const char *p = s; *p; p++) cols += ((unsigned char)*p & 0xC0) != 0x80;
-  fputs(s, out);
-  for (; cols < width; cols++) putc(' ', out);
+  return cols;
+}
+
+/* Prints s in width columns, left- or right-aligned. */
+static void put_padded(FILE *out, const char *s, int width, int right) {
+  int pad = width - text_columns(s);
+  if (!right) fputs(s, out);
+  for (; pad > 0; pad--) putc(' ', out);
+  if (right) fputs(s, out);
 }
 
 void report_print(const report *r, FILE *out) {
@@ -246,22 +253,21 @@ void report_print(const report *r, FILE *out) {
     fprintf(out, "  (no labels to compare with)\n");
     return;
   }
-  fprintf(out, "  ");
-  put_padded(out, "", 24);
-  put_padded(out, "unit", 10);
-  fprintf(out, "%10s %11s %11s %11s %9s\n", "N", "MAE", "RMSE", "max", "R²");
+  fprintf(out, "  %-24s%-10s%10s %11s %11s %11s ", "", "unit", "N", "MAE", "RMSE", "max");
+  put_padded(out, "R²", 10, 1);
+  fprintf(out, "\n");
   for (int k = 0; k < n; k++) {
     const tn_error_stats *s = rows[k].s;
     double r2 = tn_error_stats_r2(s);
     fprintf(out, "  ");
-    put_padded(out, rows[k].name, 24);
-    put_padded(out, rows[k].unit, 10);
+    put_padded(out, rows[k].name, 24, 0);
+    put_padded(out, rows[k].unit, 10, 0);
     fprintf(out, "%10lld %11.4g %11.4g %11.4g ", (long long)s->n, tn_error_stats_mae(s),
             tn_error_stats_rmse(s), s->max_abs);
     if (isnan(r2))
-      fprintf(out, "%8s\n", "-");
+      fprintf(out, "%10s\n", "-");
     else
-      fprintf(out, "%8.5f\n", r2);
+      fprintf(out, "%10.5f\n", r2);
   }
 }
 
