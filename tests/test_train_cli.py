@@ -105,9 +105,14 @@ def test_config_errors():
     assert r.returncode == 1 and "no_equals_sign" in r.stderr, r.stderr
     r = tanne("train", os.path.join(WORK, "missing.yaml"))
     assert r.returncode == 1 and "missing.yaml" in r.stderr, r.stderr
-    # Too few frames for the validation and test sets asked for.
-    r = tanne("train", CONFIG, "--set", "data.n_val=30", "--set", "data.n_test=10")
-    assert r.returncode == 1 and "no training frames" in r.stderr, r.stderr
+    # Too few frames for the validation and test sets asked for (a 3-frame file).
+    make_argon()
+    r = tanne("train", CONFIG, "--set", f"data.train={AR}", "--set", "data.n_val=2",
+              "--set", "data.n_test=1")
+    assert r.returncode == 1 and "no training frames of the 3" in r.stderr, r.stderr
+    r = tanne("train", CONFIG, "--set", f"data.train={AR}", "--set", "data.n_val=1",
+              "--set", "data.n_test=0", "--set", "data.n_train=3")
+    assert r.returncode == 1 and "data.n_train" in r.stderr and "only 2 left" in r.stderr, r.stderr
     assert not os.path.exists(RUN), "a failed run made its output folder"
 
 
@@ -163,11 +168,50 @@ def test_resume_to_more_epochs():
 
 
 def test_resume_refuses_other_data():
-    if not os.path.exists(MODEL):
-        return "the tiny run failed"
-    r = tanne("train", CONFIG, "--resume", "--set", "seed=2")
+    """A run on a file, resumed with another seed (so another split): the
+    trainer's data fingerprint no longer matches."""
+    make_argon()
+    run = os.path.join(WORK, "run_ar")
+    common = ["--set", f"data.train={AR}", "--set", "data.n_val=1", "--set", "data.n_test=0",
+              "--set", "train.epochs=1", "--set", f"output.dir={run}"]
+    r = tanne("train", CONFIG, *common)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "2 train, 1 validation, 0 test frames" in r.stdout, r.stdout
+    assert not os.path.exists(os.path.join(run, "test_metrics.csv")), "no test set, no report"
+    r = tanne("train", CONFIG, *common, "--resume", "--set", "seed=2")
     assert r.returncode == 1, r.stdout + r.stderr
     assert "differ" in r.stderr, r.stderr
+    r = tanne("train", CONFIG, *common, "--resume", "--set", "train.epochs=2")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert len(metric_rows(os.path.join(run, "metrics.csv"))) == 2
+
+
+def test_data_files_and_split_file():
+    """Validation and test sets from their own files, or a split from data.split."""
+    make_argon()
+    run = os.path.join(WORK, "run_files")
+    base = ["--set", f"data.train={AR}", "--set", "train.epochs=1", "--set", f"output.dir={run}"]
+    r = tanne("train", CONFIG, *base, "--set", f"data.validation={AR}", "--set",
+              f"data.test={AR}")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "3 train, 3 validation, 3 test frames" in r.stdout, r.stdout
+    assert f"{AR}, frame" not in r.stderr
+    assert int(metric_rows(os.path.join(run, "test_metrics.csv"))[0]["n"]) == 3
+    split = os.path.join(WORK, "ar_split.txt")
+    with open(split, "w") as f:
+        f.write("# tanne split v1\nframes 3\nseed 7\ntrain 1\n2\nval 1\n0\ntest 1\n1\n")
+    r = tanne("train", CONFIG, *base, "--set", f"data.split={split}")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "1 train, 1 validation, 1 test frames" in r.stdout, r.stdout
+    assert open(os.path.join(run, "split.txt")).read() == open(split).read()
+    with open(split, "w") as f:
+        f.write("# tanne split v1\nframes 4\nseed 7\ntrain 1\n3\nval 0\ntest 0\n")
+    r = tanne("train", CONFIG, *base, "--set", f"data.split={split}")
+    assert r.returncode == 1 and "indexes 4 frames" in r.stderr, r.stderr
+    with open(split, "w") as f:
+        f.write("# tanne split v1\nframes 3\nseed 7\ntrain 1\n9\nval 0\ntest 0\n")
+    r = tanne("train", CONFIG, *base, "--set", f"data.split={split}")
+    assert r.returncode == 1 and "ar_split.txt:5" in r.stderr, r.stderr
 
 
 def make_argon():
@@ -287,6 +331,7 @@ def main():
         f.write(TINY)
     for fn in (test_help, test_usage_errors, test_config_errors, test_tiny_run,
                test_resume_to_more_epochs, test_resume_refuses_other_data,
+               test_data_files_and_split_file,
                test_eval_table_and_files, test_predict_matches_eval, test_corrupted_model,
                test_unknown_element_and_columns):
         case(fn)
