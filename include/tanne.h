@@ -425,13 +425,13 @@ typedef struct tn_train_config {
     double ema;          /* optimizer.ema: 0.99, 0 = off (decay of weight averages) */
   } optimizer;
   struct {
-    char type[32];      /* schedule.type: plateau | exponential | constant */
-    int warmup_epochs;  /* schedule.warmup_epochs: 0 (linear ramp from lr/10) */
-    double factor;      /* schedule.factor: 0.5 (plateau) */
-    int patience;       /* schedule.patience: 10 epochs (plateau) */
-    double min_lr;      /* schedule.min_lr: 1e-6 */
-    double decay_rate;  /* schedule.decay_rate: 0.1 (exponential) */
-    int decay_epochs;   /* schedule.decay_epochs: 500 (lr · rate^(epoch/decay_epochs)) */
+    char type[32];     /* schedule.type: plateau | exponential | constant */
+    int warmup_epochs; /* schedule.warmup_epochs: 0 (linear ramp from lr/10) */
+    double factor;     /* schedule.factor: 0.5 (plateau) */
+    int patience;      /* schedule.patience: 10 epochs (plateau) */
+    double min_lr;     /* schedule.min_lr: 1e-6 */
+    double decay_rate; /* schedule.decay_rate: 0.1 (exponential) */
+    int decay_epochs;  /* schedule.decay_epochs: 500 (lr · rate^(epoch/decay_epochs)) */
   } schedule;
   struct {
     int epochs;         /* train.epochs: 100 */

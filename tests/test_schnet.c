@@ -332,7 +332,8 @@ static void check_loss_gradient(const train_weights *wt, const char *what) {
     fd[q] = (lp - lm) / (2 * FD_STEP);
   }
   double rel = rel_error(an, fd, (int)np);
-  if (rel > 1e-6) fprintf(stderr, "  %s: loss gradient vs finite differences: rel %.3g\n", what, rel);
+  if (rel > 1e-6)
+    fprintf(stderr, "  %s: loss gradient vs finite differences: rel %.3g\n", what, rel);
   CHECK(rel <= 1e-6);
   free(grad);
   free(fd);

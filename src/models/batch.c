@@ -57,8 +57,8 @@ void model_batch_begin(model_batch *b) {
   b->n_edges = 0;
 }
 
-tn_status model_batch_add(model_batch *b, const tn_model *m, tn_neighbors *nl,
-                          const tn_frame *fr, int64_t id, char *err, size_t err_len) {
+tn_status model_batch_add(model_batch *b, const tn_model *m, tn_neighbors *nl, const tn_frame *fr,
+                          int64_t id, char *err, size_t err_len) {
   int f = b->n_frames;
   int64_t a0 = b->n_atoms, e0 = b->n_edges;
   if (a0 + fr->n_atoms > INT32_MAX / 2)
@@ -81,8 +81,8 @@ tn_status model_batch_add(model_batch *b, const tn_model *m, tn_neighbors *nl,
     b->type[a0 + a] = t;
     b->frame[a0 + a] = f;
   }
-  tn_status st = tn_neighbors_build(nl, fr->pos, fr->n_atoms, (const double(*)[3])fr->cell,
-                                    fr->pbc, m->opt.cutoff);
+  tn_status st = tn_neighbors_build(nl, fr->pos, fr->n_atoms, (const double(*)[3])fr->cell, fr->pbc,
+                                    m->opt.cutoff);
   if (st != TN_STATUS_OK)
     return tn_fail(err, err_len, st, "frame %lld: %s", (long long)id + 1, nl->errmsg);
   if (batch_reserve(b, f + 1, (int)(a0 + fr->n_atoms), e0 + nl->n_pairs))
@@ -99,8 +99,8 @@ tn_status model_batch_add(model_batch *b, const tn_model *m, tn_neighbors *nl,
      * distance is physically meaningless and numerically singular. */
     if (r2 < 1e-12)
       return tn_fail(err, err_len, TN_STATUS_BAD_INPUT,
-                     "frame %lld: atoms %d and %d are at the same place", (long long)id + 1,
-                     i + 1, j + 1);
+                     "frame %lld: atoms %d and %d are at the same place", (long long)id + 1, i + 1,
+                     j + 1);
     int64_t q = reverse_edge(nl, k);
     TN_ASSERT(q >= 0);
     b->ei[e0 + k] = (int32_t)(a0 + i);

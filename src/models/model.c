@@ -76,8 +76,8 @@ tn_status tn_model_create(tn_model **out, const tn_model_options *opt, const int
   if (st != TN_STATUS_OK) goto fail;
   m->params = calloc(m->n_params ? m->n_params : 1, sizeof *m->params);
   if (!m->params) {
-    st = tn_fail(err, err_len, TN_STATUS_NO_MEMORY, "out of memory for %zu parameters",
-                 m->n_params);
+    st =
+        tn_fail(err, err_len, TN_STATUS_NO_MEMORY, "out of memory for %zu parameters", m->n_params);
     goto fail;
   }
   tn_rng rng;
@@ -241,8 +241,8 @@ tn_status model_work_reserve(model_work *w, const tn_model *m, int tangent, char
   return TN_STATUS_OK;
 }
 
-void model_predict(const tn_model *m, const tn_real *params, model_work *w,
-                   double *atom_energies, double (*forces)[3], double (*virial)[3][3]) {
+void model_predict(const tn_model *m, const tn_real *params, model_work *w, double *atom_energies,
+                   double (*forces)[3], double (*virial)[3][3]) {
   const model_batch *b = &w->batch;
   m->arch->forward(m, params, w->ws, w->stacked, b, w->y);
   if (atom_energies)

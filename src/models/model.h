@@ -24,14 +24,14 @@ typedef struct model_batch {
   int n_frames;
   int n_atoms;
   int64_t n_edges;
-  int64_t *atom_start; /* [n_frames + 1] */
-  int32_t *type;       /* [n_atoms] element index into the model's list */
-  int32_t *frame;      /* [n_atoms] frame of each atom */
-  int32_t *ei, *ej;    /* [n_edges] receiving and sending atom */
-  int64_t *first;      /* [n_atoms + 1] */
-  int64_t *rev;        /* [n_edges] reverse edge */
-  tn_real *d;          /* [2 * n_edges][3]: vectors, then their tangent block */
-  nn_graph graph;      /* views of the arrays above */
+  int64_t *atom_start;   /* [n_frames + 1] */
+  int32_t *type;         /* [n_atoms] element index into the model's list */
+  int32_t *frame;        /* [n_atoms] frame of each atom */
+  int32_t *ei, *ej;      /* [n_edges] receiving and sending atom */
+  int64_t *first;        /* [n_atoms + 1] */
+  int64_t *rev;          /* [n_edges] reverse edge */
+  tn_real *d;            /* [2 * n_edges][3]: vectors, then their tangent block */
+  nn_graph graph;        /* views of the arrays above */
   model_batch_caps caps; /* so a batch is reused without allocation */
 } model_batch;
 
@@ -108,8 +108,8 @@ tn_status model_work_reserve(model_work *w, const tn_model *m, int tangent, char
 /* Runs the model on w->batch with params: per-atom energies E_i (eV, may be
  * NULL), and, when forces or virial is not NULL, one backward pass for them
  * (see model_batch_forces). Needs model_work_reserve first. */
-void model_predict(const tn_model *m, const tn_real *params, model_work *w,
-                   double *atom_energies, double (*forces)[3], double (*virial)[3][3]);
+void model_predict(const tn_model *m, const tn_real *params, model_work *w, double *atom_energies,
+                   double (*forces)[3], double (*virial)[3][3]);
 
 /* ---- model files (model_file.c); checkpoints reuse the sections */
 struct tf_writer;

@@ -21,8 +21,7 @@ tn_status model_add_sections(tf_writer *w, const tn_model *m, const tn_real *par
   snprintf(arch, sizeof arch,
            "type %s\nfeatures %d\ninteractions %d\nn_basis %d\nbasis %s\ncutoff %.17g\n"
            "activation %s\n",
-           o->type, o->features, o->interactions, o->n_basis, o->basis, o->cutoff,
-           o->activation);
+           o->type, o->features, o->interactions, o->n_basis, o->basis, o->cutoff, o->activation);
   double *p = malloc((m->n_params ? m->n_params : 1) * sizeof *p);
   if (!p) return TN_STATUS_NO_MEMORY;
   for (size_t q = 0; q < m->n_params; q++) p[q] = (double)params[q];
@@ -98,8 +97,7 @@ tn_status model_from_file(tn_model **out, const tf_file *f, char *err, size_t er
   size_t n_bytes = 0;
   const void *el = tf_find(f, "elements", &n_bytes);
   int32_t elements[MODEL_MAX_ELEMENTS];
-  if (!el || n_bytes == 0 || n_bytes % sizeof(int32_t) ||
-      n_bytes > sizeof elements)
+  if (!el || n_bytes == 0 || n_bytes % sizeof(int32_t) || n_bytes > sizeof elements)
     return tn_fail(err, err_len, TN_STATUS_BAD_INPUT, "%s: section 'elements' missing or malformed",
                    f->path);
   int ne = (int)(n_bytes / sizeof(int32_t));
@@ -107,8 +105,7 @@ tn_status model_from_file(tn_model **out, const tf_file *f, char *err, size_t er
   tn_model *m = NULL;
   char why[256];
   st = tn_model_create(&m, &o, elements, ne, 0, why, sizeof why);
-  if (st != TN_STATUS_OK)
-    return tn_fail(err, err_len, TN_STATUS_BAD_INPUT, "%s: %s", f->path, why);
+  if (st != TN_STATUS_OK) return tn_fail(err, err_len, TN_STATUS_BAD_INPUT, "%s: %s", f->path, why);
   double shifts[MODEL_MAX_ELEMENTS], scale;
   double *p = malloc((m->n_params ? m->n_params : 1) * sizeof *p);
   if (!p) {
@@ -121,8 +118,8 @@ tn_status model_from_file(tn_model **out, const tf_file *f, char *err, size_t er
     goto fail;
   for (size_t q = 0; q < m->n_params; q++) {
     if (!isfinite(p[q])) {
-      st = tn_fail(err, err_len, TN_STATUS_BAD_INPUT, "%s: parameter %zu is not finite", f->path,
-                   q);
+      st =
+          tn_fail(err, err_len, TN_STATUS_BAD_INPUT, "%s: parameter %zu is not finite", f->path, q);
       goto fail;
     }
     m->params[q] = (tn_real)p[q];
@@ -150,7 +147,8 @@ tn_status tn_model_save(tn_model *m, const char *path) {
   tn_model *mm = m;
   tf_writer *w = tf_writer_create(TF_KIND_MODEL);
   tn_status st = model_add_sections(w, m, m->params);
-  if (st == TN_STATUS_OK) st = tf_write(w, path, mm->errmsg, sizeof mm->errmsg);
+  if (st == TN_STATUS_OK)
+    st = tf_write(w, path, mm->errmsg, sizeof mm->errmsg);
   else
     tn_fail(mm->errmsg, sizeof mm->errmsg, st, "%s: %s", path,
             w ? tf_writer_errmsg(w) : "out of memory");

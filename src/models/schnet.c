@@ -37,7 +37,7 @@ typedef struct schnet_layout {
 typedef struct schnet_ws {
   tn_real *r, *rbf, *fc; /* [E], [E][K], [E] */
   struct {
-    tn_real *h1, *a1, *w, *wc;       /* [E][F] filter stages */
+    tn_real *h1, *a1, *w, *wc;         /* [E][F] filter stages */
     tn_real *x, *xin, *agg, *o1, *o1a; /* [N][F] atom stages; x is the block's input */
   } t[SCHNET_MAX_INTERACTIONS];
   tn_real *x_out;  /* [N][F] after the last block */
@@ -57,7 +57,7 @@ static size_t ws_map(schnet_ws *w, const schnet_layout *L, void *base, int n, in
 #define TAKE(ptr, count)                                                                           \
   do {                                                                                             \
     (ptr) = base ? (tn_real *)(p + used) : NULL;                                                   \
-    used += (((size_t)(count) * s * sizeof(tn_real)) + 63) / 64 * 64;                              \
+    used += (((size_t)(count)*s * sizeof(tn_real)) + 63) / 64 * 64;                                \
   } while (0)
   size_t nf = (size_t)n * L->F, ef = (size_t)e * L->F, nh = (size_t)n * L->H;
   TAKE(w->r, e);

@@ -107,17 +107,17 @@ void nn_distance_forward(tn_real *r, const tn_real *d, int rows);
 /* dr = d̂ · dd */
 void nn_distance_tangent(tn_real *r, const tn_real *d, int rows);
 /* gd += gr d̂; with tangent gd += gdr (dd - d̂ (d̂·dd)) / r, gdd += gdr d̂ */
-void nn_distance_backward(tn_real *gd, const tn_real *gr, const tn_real *d, int rows,
-                          int tangent);
+void nn_distance_backward(tn_real *gd, const tn_real *gr, const tn_real *d, int rows, int tangent);
 
 /* ---------------------------------------------------------- radial bases */
 
 typedef enum nn_basis {
-  NN_BASIS_GAUSSIAN, /* exp(-γ (r - μ_k)²), μ_k = k r_c/(K-1), γ = 1/(2Δ²), Δ = r_c/(K-1) (SchNet) */
-  NN_BASIS_SINC,     /* sin(k π r / r_c) / r, k = 1..K (PaiNN, "Bessel") */
+  NN_BASIS_GAUSSIAN, /* exp(-γ (r - μ_k)²), μ_k = k r_c/(K-1), γ = 1/(2Δ²), Δ = r_c/(K-1) (SchNet)
+                      */
+  NN_BASIS_SINC, /* sin(k π r / r_c) / r, k = 1..K (PaiNN, "Bessel") */
 } nn_basis;
 
-const char *nn_basis_name(nn_basis b); /* "unknown" outside the enum, never NULL */
+const char *nn_basis_name(nn_basis b);    /* "unknown" outside the enum, never NULL */
 int nn_basis_from_name(const char *name); /* "gaussian", "sinc"; -1 if unknown */
 
 /* e[rows][K] from r[rows] (Å) */
@@ -148,10 +148,10 @@ void nn_scale_rows_backward(tn_real *gx, tn_real *gs, const tn_real *gz, const t
 
 /* x[n][w] = A[type[n]], A = [n_types][w] at params[offset]. No tangent
  * (types do not move); backward adds gx rows (primal block only) into gA. */
-void nn_embed_forward(tn_real *x, const int32_t *type, const tn_real *params, size_t offset,
-                      int n, int w);
-void nn_embed_backward(tn_real *grad, const tn_real *gx, const int32_t *type, size_t offset,
-                       int n, int w);
+void nn_embed_forward(tn_real *x, const int32_t *type, const tn_real *params, size_t offset, int n,
+                      int w);
+void nn_embed_backward(tn_real *grad, const tn_real *gx, const int32_t *type, size_t offset, int n,
+                       int w);
 
 /* --------------------------------------------------------- edge graph ops */
 
@@ -182,11 +182,9 @@ void nn_scatter_backward(tn_real *gm, const tn_real *gy, const nn_graph *g, int 
  * product and scatter fused so no [edges][w] message array is stored:
  *   y[a] = Σ_{k in edges of a} x[j_k] ⊙ W[k]
  * x [n_atoms][w], W [n_edges][w] (filters), y [n_atoms][w]. */
-void nn_cfconv_forward(tn_real *y, const tn_real *x, const tn_real *filt, const nn_graph *g,
-                       int w);
+void nn_cfconv_forward(tn_real *y, const tn_real *x, const tn_real *filt, const nn_graph *g, int w);
 /* dy[a] = Σ dx[j_k] ⊙ W[k] + x[j_k] ⊙ dW[k] */
-void nn_cfconv_tangent(tn_real *y, const tn_real *x, const tn_real *filt, const nn_graph *g,
-                       int w);
+void nn_cfconv_tangent(tn_real *y, const tn_real *x, const tn_real *filt, const nn_graph *g, int w);
 /* gx[b] += Σ_{k: j_k = b} gy[i_k] ⊙ W[k]; gW[k] += gy[i_k] ⊙ x[j_k]; with
  * tangent also the adjoints of the tangent line. gx or gfilt may be NULL. */
 void nn_cfconv_backward(tn_real *gx, tn_real *gfilt, const tn_real *gy, const tn_real *x,

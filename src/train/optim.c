@@ -63,6 +63,5 @@ double train_clip(tn_real *grad, size_t n, double max_norm) {
 
 void train_ema_update(tn_real *ema, const tn_real *params, size_t n, double decay) {
 #pragma omp parallel for schedule(static)
-  for (size_t q = 0; q < n; q++)
-    ema[q] = (tn_real)(decay * ema[q] + (1.0 - decay) * params[q]);
+  for (size_t q = 0; q < n; q++) ema[q] = (tn_real)(decay * ema[q] + (1.0 - decay) * params[q]);
 }

@@ -99,7 +99,9 @@ tn_status train_batch_loss(const tn_model *m, const tn_real *params, model_work 
     if (lab->energy && lab->energy->present[fr]) t.n_e++;
     if (lab->forces && lab->forces->present[fr]) t.n_f += 3 * na;
     if (lab->atoms && lab->atoms->present[fr]) t.n_a += na;
-    if (lab->stress && lab->stress->present[fr] && tn_cell_periodic((const double(*)[3])ds->cell[fr], ds->pbc[fr])) t.n_s += 9;
+    if (lab->stress && lab->stress->present[fr] &&
+        tn_cell_periodic((const double(*)[3])ds->cell[fr], ds->pbc[fr]))
+      t.n_s += 9;
   }
 
   memset(s->g_energy, 0, (size_t)n * sizeof *s->g_energy);
@@ -149,7 +151,8 @@ tn_status train_batch_loss(const tn_model *m, const tn_real *params, model_work 
       }
       any_tangent |= grad && want_f;
     }
-    if (lab->stress && lab->stress->present[fr] && tn_cell_periodic((const double(*)[3])ds->cell[fr], ds->pbc[fr])) {
+    if (lab->stress && lab->stress->present[fr] &&
+        tn_cell_periodic((const double(*)[3])ds->cell[fr], ds->pbc[fr])) {
       double v = tn_cell_volume((const double(*)[3])ds->cell[fr]), eps[3][3];
       for (int x = 0; x < 3; x++)
         for (int y = 0; y < 3; y++) {

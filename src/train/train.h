@@ -21,9 +21,9 @@ typedef struct train_weights {
  * (eV²/atom², (eV/Å)², eV², (eV/Å³)²) over the labels present, and loss the
  * weighted sum; the abs sums give MAEs for reports. */
 typedef struct train_sums {
-  double sq_e, sq_f, sq_a, sq_s;  /* Σ squared errors */
-  double ab_e, ab_f, ab_a, ab_s;  /* Σ absolute errors */
-  int64_t n_e, n_f, n_a, n_s;     /* counted values (frames, components, atoms, components) */
+  double sq_e, sq_f, sq_a, sq_s; /* Σ squared errors */
+  double ab_e, ab_f, ab_a, ab_s; /* Σ absolute errors */
+  int64_t n_e, n_f, n_a, n_s;    /* counted values (frames, components, atoms, components) */
 } train_sums;
 
 void train_sums_add(train_sums *into, const train_sums *from);

@@ -20,19 +20,19 @@
 #include "train.h"
 
 #define CHECKPOINT_NAME "checkpoint.tnc"
-#define BEST_NAME "best.tnm"
-#define METRICS_NAME "metrics.csv"
+#define BEST_NAME       "best.tnm"
+#define METRICS_NAME    "metrics.csv"
 /* Consecutive non-finite steps after which a run gives up. */
 #define MAX_BAD_STEPS 20
 
 struct tn_trainer {
   tn_train_config cfg;
   const tn_dataset *train, *val;
-  tn_model *model;  /* current parameters live in model->params */
-  tn_model *best;   /* weight averages at the best validation loss */
-  tn_real *ema;     /* [n_params]; equals params when averaging is off */
-  tn_real *grad;    /* [n_params] */
-  tn_real *backup;  /* [n_params], parameters before the step being tried */
+  tn_model *model; /* current parameters live in model->params */
+  tn_model *best;  /* weight averages at the best validation loss */
+  tn_real *ema;    /* [n_params]; equals params when averaging is off */
+  tn_real *grad;   /* [n_params] */
+  tn_real *backup; /* [n_params], parameters before the step being tried */
   train_adam adam;
   train_schedule schedule;
   train_labels lab_train, lab_val;
@@ -115,8 +115,8 @@ static tn_status trainer_setup(tn_trainer *t, char *err, size_t err_len) {
   if (!t->lab_train.energy && !t->lab_train.forces && !t->lab_train.atoms)
     return tn_fail(err, err_len, TN_STATUS_NOT_FOUND,
                    "the training data have no energies, forces or atomic energies");
-  t->fingerprint = data_fingerprint(t->train, &t->lab_train) ^
-                   (data_fingerprint(t->val, &t->lab_val) << 32);
+  t->fingerprint =
+      data_fingerprint(t->train, &t->lab_train) ^ (data_fingerprint(t->val, &t->lab_val) << 32);
   t->best_val = INFINITY;
   return train_schedule_init(&t->schedule, cfg, err, err_len);
 }
@@ -302,8 +302,7 @@ tn_status tn_trainer_resume(tn_trainer **out, const tn_train_config *cfg, const 
   if ((st = trainer_setup(t, err, err_len)) != TN_STATUS_OK) goto fail;
   if (s.fingerprint != t->fingerprint) {
     st = tn_fail(err, err_len, TN_STATUS_BAD_INPUT,
-                 "%s: the training or validation data differ from those the run began with",
-                 path);
+                 "%s: the training or validation data differ from those the run began with", path);
     goto fail;
   }
   size_t n = t->model->n_params;
@@ -340,7 +339,7 @@ fail:
 /* ------------------------------------------------------------ metrics CSV */
 
 #define CSV_HEADER                                                                                 \
-  "epoch,lr,train_loss,val_loss,val_energy_mae_per_atom_eV,val_forces_mae_eV_per_A,"             \
+  "epoch,lr,train_loss,val_loss,val_energy_mae_per_atom_eV,val_forces_mae_eV_per_A,"               \
   "val_atomic_energies_mae_eV,val_stress_mae_eV_per_A3,seconds,skipped_steps\n"
 
 /* Keeps the header and the rows of epochs ≤ keep (a resumed run redoes the
@@ -434,8 +433,8 @@ static tn_status train_epoch(tn_trainer *t, tn_train_fn fn, void *user, double *
   for (int64_t b = 0; b < n_batches; b++) {
     const int64_t *which = t->order + b * bs;
     int n = (int)(ds->n_frames - b * bs < bs ? ds->n_frames - b * bs : bs);
-    tn_status st = model_batch_build(&t->work.batch, t->model, t->work.nl, ds, which, n,
-                                     t->errmsg, sizeof t->errmsg);
+    tn_status st = model_batch_build(&t->work.batch, t->model, t->work.nl, ds, which, n, t->errmsg,
+                                     sizeof t->errmsg);
     if (st == TN_STATUS_OK)
       st = model_work_reserve(&t->work, t->model, need_tangent, t->errmsg, sizeof t->errmsg);
     if (st != TN_STATUS_OK) return st;
@@ -443,8 +442,7 @@ static tn_status train_epoch(tn_trainer *t, tn_train_fn fn, void *user, double *
     train_sums bsums;
     memset(&bsums, 0, sizeof bsums);
     st = train_batch_loss(t->model, t->model->params, &t->work, &t->scratch, ds, which,
-                          &t->lab_train, &t->weights, t->grad, &bsums, t->errmsg,
-                          sizeof t->errmsg);
+                          &t->lab_train, &t->weights, t->grad, &bsums, t->errmsg, sizeof t->errmsg);
     if (st != TN_STATUS_OK) return st;
     double batch_loss = train_sums_loss(&bsums, &t->weights);
     double norm = train_clip(t->grad, np, cfg->optimizer.clip_norm);
