@@ -90,10 +90,12 @@ int cmd_eval(int argc, char **argv) {
       goto done;
     }
     snprintf(csv, len, "%s_metrics.csv", prefix);
-    int ok = report_write_csv(r, csv, a.command) && report_write_plots(r, prefix, a.command);
+    int plots = 0;
+    int ok =
+        report_write_csv(r, csv, a.command) && report_write_plots(r, prefix, a.command, &plots);
+    if (ok) fprintf(stderr, "wrote %s and %d parity plots (%s_*.svg)\n", csv, plots, prefix);
     free(csv);
     if (!ok) goto done;
-    fprintf(stderr, "wrote %s_metrics.csv and the parity plots %s_*.svg\n", prefix, prefix);
   }
   status = 0;
 done:

@@ -305,7 +305,7 @@ int report_write_csv(const report *r, const char *path, const char *command) {
 /* ----------------------------------------------------------------- plots */
 
 static int write_plot(const char *prefix, const char *suffix, const char *title, const char *unit,
-                      tn_plot_series *series, int n_series, const char *command) {
+                      tn_plot_series *series, int n_series, const char *command, int *written) {
   if (n_series == 0) return 1;
   size_t len = strlen(prefix) + strlen(suffix) + 1;
   char *path = malloc(len);
@@ -325,6 +325,7 @@ static int write_plot(const char *prefix, const char *suffix, const char *title,
                   .series = series};
   tn_status st = tn_plot_write_svg(&plot, path, err, sizeof err);
   if (st != TN_STATUS_OK) fprintf(stderr, "%s: %s (%s)\n", command, err, tn_status_str(st));
+  if (st == TN_STATUS_OK) (*written)++;
   free(path);
   return st == TN_STATUS_OK;
 }
@@ -343,16 +344,19 @@ static int element_series(const points *pts, tn_plot_series *out) {
   return n;
 }
 
-int report_write_plots(const report *r, const char *prefix, const char *command) {
+int report_write_plots(const report *r, const char *prefix, const char *command, int *written) {
   tn_plot_series series[Z_MAX];
   int n = 0;
+  *written = 0;
   if (r->energy.n > 0)
     series[n++] = (tn_plot_series){
         .x = r->energy.ref, .y = r->energy.pred, .n = r->energy.n, .style = TN_PLOT_POINTS};
-  if (!write_plot(prefix, "_energy.svg", "energy per atom", "eV/atom", series, n, command))
+  if (!write_plot(prefix, "_energy.svg", "energy per atom", "eV/atom", series, n, command, written))
     return 0;
   n = element_series(r->forces_pts, series);
-  if (!write_plot(prefix, "_forces.svg", "force components", "eV/Å", series, n, command)) return 0;
+  if (!write_plot(prefix, "_forces.svg", "force components", "eV/Å", series, n, command, written))
+    return 0;
   n = element_series(r->atoms_pts, series);
-  return write_plot(prefix, "_atomic_energies.svg", "atomic energies", "eV", series, n, command);
+  return write_plot(prefix, "_atomic_energies.svg", "atomic energies", "eV", series, n, command,
+                    written);
 }

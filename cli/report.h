@@ -53,8 +53,8 @@ int report_write_csv(const report *r, const char *path, const char *command);
 
 /* Parity plots PREFIX_energy.svg (energy per atom), PREFIX_forces.svg and
  * PREFIX_atomic_energies.svg (one series per element), each only if its
- * label was compared. Needs keep_points. Returns 0 after printing the
- * reason on failure. */
-int report_write_plots(const report *r, const char *prefix, const char *command);
+ * label was compared; *written counts the files written. Needs keep_points.
+ * Returns 0 after printing the reason on failure. */
+int report_write_plots(const report *r, const char *prefix, const char *command, int *written);
 
 #endif

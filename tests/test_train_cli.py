@@ -312,6 +312,11 @@ def test_unknown_element_and_columns():
         r = tanne(*args)
         assert r.returncode == 1, (cmd, r.stderr)
         assert "kr.xyz, frame 1" in r.stderr and "Kr" in r.stderr, (cmd, r.stderr)
+    # Outputs that cannot be written.
+    r = tanne("eval", MODEL, AR, "-o", "/nonexistent-dir/ev")
+    assert r.returncode == 1 and "/nonexistent-dir/ev_metrics.csv" in r.stderr, r.stderr
+    r = tanne("predict", MODEL, AR, "-o", "/nonexistent-dir/p.xyz")
+    assert r.returncode == 1 and "/nonexistent-dir/p.xyz" in r.stderr, r.stderr
     r = tanne("eval", MODEL, AR, "--atomic", "local_energy")
     assert r.returncode == 1 and "'local_energy'" in r.stderr, r.stderr
     # An input that already has ref_energy cannot keep its energy under that name.
