@@ -16,6 +16,9 @@ static const command commands[] = {
     {"generate", cmd_generate,
      "make reference data (noble-gas liquids with exact atomic energies)"},
     {"split", cmd_split, "make a seeded train/validation/test split of a data set"},
+    {"train", cmd_train, "train a potential from a YAML config (resumable)"},
+    {"eval", cmd_eval, "errors of a model on labelled data: tables and parity plots"},
+    {"predict", cmd_predict, "write a model's energies, forces and atomic energies as extxyz"},
     {"demo", cmd_demo, "generate the built-in default data set and summarize it"},
 };
 
