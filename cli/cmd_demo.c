@@ -6,9 +6,11 @@
  * thirds). Writes DIR/report.md with plots. */
 #include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "../src/core/core.h"
 #include "cli.h"
 #include "report.h"
 

@@ -73,10 +73,20 @@ static uint64_t data_fingerprint(const tn_dataset *ds, const train_labels *lab) 
   return (uint64_t)c;
 }
 
+/* mkdir -p: the output folder and any missing parents. */
 static tn_status make_dir(const char *dir, char *err, size_t err_len) {
-  if (mkdir(dir, 0777) == 0 || errno == EEXIST) return TN_STATUS_OK;
-  return tn_fail(err, err_len, TN_STATUS_IO, "%s: cannot create the output folder: %s", dir,
-                 strerror(errno));
+  char path[TN_PATH_MAX];
+  snprintf(path, sizeof path, "%s", dir);
+  for (char *p = path + 1;; p++) {
+    if (*p != '/' && *p != '\0') continue;
+    char keep = *p;
+    *p = '\0';
+    if (mkdir(path, 0777) != 0 && errno != EEXIST)
+      return tn_fail(err, err_len, TN_STATUS_IO, "%s: cannot create the output folder: %s", path,
+                     strerror(errno));
+    *p = keep;
+    if (!keep) return TN_STATUS_OK;
+  }
 }
 
 static void set_threads(const tn_train_config *cfg) {
