@@ -66,6 +66,17 @@ int cmd_predict(int argc, char **argv);
  * label (const char *). */
 void cli_progress(void *user, int done, int total);
 
+/* A tn_train_fn printing one line per epoch to stderr (loss, validation
+ * MAEs in meV, learning rate, ETA; '*' marks a new best). On a terminal,
+ * epochs that do not improve are overwritten. user is this struct. */
+typedef struct cli_train_progress {
+  const char *command; /* prefix of messages, "tanne train" */
+  int has_val;         /* show the validation loss */
+  int tty;             /* stderr is a terminal */
+  int pending;         /* a line without its newline is on the terminal */
+} cli_train_progress;
+void cli_train_progress_fn(void *user, const tn_train_epoch *e, const char *message);
+
 /* Prints a summary of a data set (the body of `tanne info`). */
 void cli_print_summary(FILE *out, const tn_dataset *ds);
 

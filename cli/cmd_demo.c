@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "../src/core/core.h"
 #include "cli.h"
@@ -44,25 +45,26 @@ static const demo_liquid liquids[] = {
 #define DEMO_TRAIN  14
 #define DEMO_VAL    2
 
+#define DEMO_MAX_EPOCHS 100000
 typedef struct demo_log {
+  cli_train_progress progress;
   int n;
   double seconds; /* training time so far */
-  double epoch[4096], val_f[4096], val_e[4096];
+  double epoch[DEMO_MAX_EPOCHS], val_f[DEMO_MAX_EPOCHS], val_e[DEMO_MAX_EPOCHS];
 } demo_log;
 
+/* The shared progress line, plus the validation curve for the report. */
 static void on_epoch(void *user, const tn_train_epoch *e, const char *message) {
   demo_log *log = user;
-  if (message) fprintf(stderr, "tanne demo: %s\n", message);
+  cli_train_progress_fn(&log->progress, e, message);
   if (!e) return;
   log->seconds = e->seconds;
-  if (log->n < 4096) {
+  if (log->n < DEMO_MAX_EPOCHS) {
     log->epoch[log->n] = e->epoch;
     log->val_e[log->n] = 1e3 * e->val_energy_mae;
     log->val_f[log->n] = 1e3 * e->val_forces_mae;
     log->n++;
   }
-  fprintf(stderr, "\repoch %d/%d  val E %.2f meV/atom  F %.1f meV/A  %s  ", e->epoch, e->epochs,
-          1e3 * e->val_energy_mae, 1e3 * e->val_forces_mae, e->improved ? "*" : " ");
 }
 
 /* Atomic energies of the test frames: predicted, exact, element. */
@@ -142,8 +144,8 @@ static int write_plots(const char *dir, const atom_points *p, const demo_log *lo
         y[k][n] = 1e3 * p->pred[a];
         n++;
       }
-    s[k] = (tn_plot_series){.label = tn_element_symbol(zs[k]), .x = x[k], .y = y[k], .n = n,
-                            .style = TN_PLOT_POINTS};
+    s[k] = (tn_plot_series){
+        .label = tn_element_symbol(zs[k]), .x = x[k], .y = y[k], .n = n, .style = TN_PLOT_POINTS};
   }
   if (ok) {
     tn_plot plot = {.title = "Atomic energies of held-out frames (never trained on)",
@@ -164,9 +166,15 @@ static int write_plots(const char *dir, const atom_points *p, const demo_log *lo
   }
   if (!ok || log->n == 0) return ok;
   tn_plot_series c[2] = {
-      {.label = "forces (meV/A)", .x = log->epoch, .y = log->val_f, .n = log->n,
+      {.label = "forces (meV/A)",
+       .x = log->epoch,
+       .y = log->val_f,
+       .n = log->n,
        .style = TN_PLOT_LINE},
-      {.label = "energy (meV/atom)", .x = log->epoch, .y = log->val_e, .n = log->n,
+      {.label = "energy (meV/atom)",
+       .x = log->epoch,
+       .y = log->val_e,
+       .n = log->n,
        .style = TN_PLOT_LINE},
   };
   tn_plot curve = {.title = "Validation error during training",
@@ -307,9 +315,9 @@ int cmd_demo(int argc, char **argv) {
   atom_points p = {0};
   static demo_log log;
   log.n = 0;
+  log.progress = (cli_train_progress){"tanne demo", 1, isatty(fileno(stderr)), 0};
   if (!sets[0] || !sets[1] || !sets[2] || !all || !train || !val || !test) goto done;
-  printf("tanne %s demo: emergent atomic energies of liquid Ar, Kr and Ar/Kr\n",
-         TN_VERSION_STRING);
+  printf("tanne %s demo: emergent atomic energies of liquid Ar, Kr and Ar/Kr\n", TN_VERSION_STRING);
   if (generate(sets) != TN_STATUS_OK) goto done;
   int64_t idx[DEMO_FRAMES];
   for (int q = 0; q < DEMO_FRAMES; q++) idx[q] = q;
@@ -352,7 +360,6 @@ int cmd_demo(int argc, char **argv) {
   printf("training SchNet on total energies and forces only (%d epochs, at most %g min)\n",
          cfg.train.epochs, minutes);
   tn_status st = tn_trainer_run(t, on_epoch, &log);
-  fprintf(stderr, "\n");
   if (st != TN_STATUS_OK) {
     fprintf(stderr, "tanne demo: %s\n", tn_trainer_errmsg(t));
     goto done;

@@ -171,66 +171,6 @@ static int load_data(run_data *d, const tn_train_config *cfg) {
   return 1;
 }
 
-/* ------------------------------------------------------------ progress */
-
-typedef struct progress_state {
-  int has_val;
-  int tty;     /* stderr is a terminal: non-improving epochs are overwritten */
-  int pending; /* a line without its newline is on the terminal */
-} progress_state;
-
-/* "3m12s", "1h05m", "12s" */
-static void format_duration(char *out, size_t len, double seconds) {
-  if (!isfinite(seconds) || seconds < 0) seconds = 0;
-  long s = (long)(seconds + 0.5);
-  if (s >= 3600)
-    snprintf(out, len, "%ldh%02ldm", s / 3600, (s % 3600) / 60);
-  else if (s >= 60)
-    snprintf(out, len, "%ldm%02lds", s / 60, s % 60);
-  else
-    snprintf(out, len, "%lds", s);
-}
-
-static void on_epoch(void *user, const tn_train_epoch *e, const char *message) {
-  progress_state *p = user;
-  if (!e) {
-    if (p->pending) fputc('\n', stderr);
-    p->pending = 0;
-    fprintf(stderr, CMD ": %s\n", message ? message : "");
-    fflush(stderr);
-    return;
-  }
-  char line[512], eta[32];
-  int w = snprintf(line, sizeof line, "epoch %d/%d  loss %.2e", e->epoch, e->epochs, e->train_loss);
-  if (p->has_val) w += snprintf(line + w, sizeof line - (size_t)w, "  val %.2e", e->val_loss);
-  /* MAEs come in eV units; shown in meV. */
-  struct {
-    const char *tag, *unit;
-    double value;
-  } maes[] = {{"E", "meV/atom", e->val_energy_mae},
-              {"F", "meV/Å", e->val_forces_mae},
-              {"A", "meV", e->val_atoms_mae},
-              {"S", "meV/Å³", e->val_stress_mae}};
-  for (size_t k = 0; k < sizeof maes / sizeof *maes; k++)
-    if (isfinite(maes[k].value))
-      w += snprintf(line + w, sizeof line - (size_t)w, "  %s %#.3g %s", maes[k].tag,
-                    1e3 * maes[k].value, maes[k].unit);
-  format_duration(eta, sizeof eta, e->eta_seconds);
-  w += snprintf(line + w, sizeof line - (size_t)w, "  lr %.1e  ETA %s", e->lr, eta);
-  if (e->skipped_steps > 0)
-    w += snprintf(line + w, sizeof line - (size_t)w, "  (%d steps skipped)", e->skipped_steps);
-  if (e->improved) snprintf(line + w, sizeof line - (size_t)w, " *");
-  if (p->tty) {
-    /* Overwrite the last line unless it improved; an improved epoch stays. */
-    fprintf(stderr, "\r\033[K%s", line);
-    p->pending = !(e->improved || e->epoch == e->epochs);
-    if (!p->pending) fputc('\n', stderr);
-  } else {
-    fprintf(stderr, "%s\n", line);
-  }
-  fflush(stderr);
-}
-
 /* ------------------------------------------------------------- command */
 
 static void print_elements(FILE *out, const tn_model *m) {
@@ -359,8 +299,8 @@ int cmd_train(int argc, char **argv) {
   printf("; %lld parameters\n", (long long)tn_model_param_count(m));
   fflush(stdout);
 
-  progress_state ps = {d.val->n_frames > 0, isatty(fileno(stderr)), 0};
-  st = tn_trainer_run(t, on_epoch, &ps);
+  cli_train_progress ps = {CMD, d.val->n_frames > 0, isatty(fileno(stderr)), 0};
+  st = tn_trainer_run(t, cli_train_progress_fn, &ps);
   if (ps.pending) fputc('\n', stderr);
   if (st != TN_STATUS_OK) {
     fprintf(stderr, CMD ": %s (%s)\n", tn_trainer_errmsg(t), tn_status_str(st));
