@@ -16,18 +16,19 @@
 #include "report.h"
 
 static const char help[] =
-    "usage: tanne demo [-o DIR] [--epochs N] [--minutes M]\n\n"
+    "usage: tanne demo [-o DIR] [--epochs N] [--minutes M] [--frames K]\n\n"
     "Generates liquid Ar, Kr and an Ar/Kr mixture with the built-in reference\n"
     "potential (Lennard-Jones + Axilrod-Teller-Muto, exact atomic energies),\n"
     "trains a small SchNet on total energies and forces only, and reports on\n"
     "held-out frames the energy and force errors and how well the model's\n"
     "atomic energies recover the exact ones (MAE, R^2), raw and after removing\n"
-    "one constant per element. Writes DIR [tanne-demo]: data.xyz, run/ (model,\n"
+    "one constant per element. Writes DIR [demo]: data.xyz, run/ (model,\n"
     "checkpoint, metrics.csv), report.md and SVG plots.\n\n"
     "options:\n"
-    "  -o, --output DIR   output folder [tanne-demo]\n"
+    "  -o, --output DIR   output folder [demo]\n"
     "  --epochs N         training epochs [150]\n"
-    "  --minutes M        stop training after M minutes [3]\n";
+    "  --minutes M        stop training after M minutes [3]\n"
+    "  --frames K         frames per liquid, at least 3 [20]\n";
 
 /* The three liquids: near their triple points, 108 atoms each. */
 typedef struct demo_liquid {
@@ -41,9 +42,11 @@ static const demo_liquid liquids[] = {
     {"Kr", {36, 0}, 0.0, 130.0, 0.0175},
     {"Ar/Kr", {18, 36}, 0.5, 110.0, 0.0190},
 };
-#define DEMO_FRAMES 20 /* per liquid: 14 train, 2 validation, 4 test */
-#define DEMO_TRAIN  14
-#define DEMO_VAL    2
+/* Frames per liquid, and how each liquid's frames are split: one in ten
+ * validates, one in five tests (at least one of each), the rest train. */
+#define DEMO_FRAMES 20
+static int demo_val(int frames) { return frames >= 20 ? frames / 10 : 1; }
+static int demo_test(int frames) { return frames >= 10 ? frames / 5 : 1; }
 
 #define DEMO_MAX_EPOCHS 100000
 typedef struct demo_log {
@@ -206,7 +209,8 @@ static void recovery_row(FILE *f, const char *what, const atom_points *p, int32_
 }
 
 static int write_report(const char *dir, const report *r, const atom_points *p,
-                        const tn_train_config *cfg, int64_t params, int epochs, double seconds) {
+                        const tn_train_config *cfg, int64_t params, int epochs, double seconds,
+                        int frames) {
   char path[TN_PATH_MAX + 64], tmp[TN_PATH_MAX + 128], err[512];
   snprintf(path, sizeof path, "%s/report.md", dir);
   FILE *f = tn_open_temp(path, tmp, sizeof tmp);
@@ -234,7 +238,8 @@ static int write_report(const char *dir, const report *r, const atom_points *p,
           "%.1f Å cosine cutoff, %lld parameters; loss %.3g·MSE(E/atom) + %.3g·MSE(F), Adam, learning rate %.2g, "
           "batch %d, %d epochs in %.0f s. Atomic energies were never a target.\n\n"
           "## Errors on the held-out frames\n\n```\n",
-          DEMO_FRAMES, DEMO_TRAIN, DEMO_VAL, DEMO_FRAMES - DEMO_TRAIN - DEMO_VAL,
+          frames, frames - demo_val(frames) - demo_test(frames), demo_val(frames),
+          demo_test(frames),
           cfg->model.features, cfg->model.interactions, cfg->model.n_basis, cfg->model.cutoff,
           (long long)params, cfg->loss.energy, cfg->loss.forces, cfg->optimizer.lr,
           cfg->train.batch_size, epochs, seconds);
@@ -260,7 +265,7 @@ static int write_report(const char *dir, const report *r, const atom_points *p,
   return 1;
 }
 
-static tn_status generate(tn_dataset *sets[3]) {
+static tn_status generate(tn_dataset *sets[3], int frames) {
   tn_noble_gas pot = tn_noble_gas_default();
   for (int k = 0; k < 3; k++) {
     tn_noble_gas_sample s = tn_noble_gas_sample_default();
@@ -269,7 +274,7 @@ static tn_status generate(tn_dataset *sets[3]) {
     s.fraction = liquids[k].fraction;
     s.temperature = liquids[k].temperature;
     s.density = liquids[k].density;
-    s.n_frames = DEMO_FRAMES;
+    s.n_frames = frames;
     s.seed = (uint64_t)k + 1;
     char label[32];
     snprintf(label, sizeof label, "%s frames", liquids[k].name);
@@ -285,8 +290,8 @@ static tn_status generate(tn_dataset *sets[3]) {
 int cmd_demo(int argc, char **argv) {
   cli_args a;
   cli_args_init(&a, "tanne demo", argc, argv);
-  const char *dir = "tanne-demo", *arg;
-  long epochs = 150;
+  const char *dir = "demo", *arg;
+  long epochs = 150, frames = DEMO_FRAMES;
   double minutes = 3.0;
   while (cli_args_next(&a, &arg)) {
     if (cli_flag(arg, "help") || strcmp(arg, "-h") == 0) {
@@ -297,6 +302,8 @@ int cmd_demo(int argc, char **argv) {
       dir = a.value;
     else if (cli_opt(&a, arg, "epochs"))
       epochs = cli_long(&a, "epochs", a.value, 1, 100000);
+    else if (cli_opt(&a, arg, "frames"))
+      frames = cli_long(&a, "frames", a.value, 3, 10000);
     else if (cli_opt(&a, arg, "minutes"))
       minutes = cli_double(&a, "minutes", a.value);
     else
@@ -319,15 +326,18 @@ int cmd_demo(int argc, char **argv) {
   log.progress = (cli_train_progress){"tanne demo", 1, isatty(fileno(stderr)), 0};
   if (!sets[0] || !sets[1] || !sets[2] || !all || !train || !val || !test) goto done;
   printf("tanne %s demo: emergent atomic energies of liquid Ar, Kr and Ar/Kr\n", TN_VERSION_STRING);
-  if (generate(sets) != TN_STATUS_OK) goto done;
-  int64_t idx[DEMO_FRAMES];
-  for (int q = 0; q < DEMO_FRAMES; q++) idx[q] = q;
+  if (generate(sets, (int)frames) != TN_STATUS_OK) goto done;
+  /* Frames of one liquid are consecutive MD samples: the last ones test,
+   * the ones before validate, so neither sits between training frames. */
+  int n_val = demo_val((int)frames), n_test = demo_test((int)frames);
+  int n_train = (int)frames - n_val - n_test;
+  int64_t idx[10000];
+  for (int q = 0; q < frames; q++) idx[q] = q;
   for (int k = 0; k < 3; k++) {
-    if (tn_dataset_append_subset(all, sets[k], idx, DEMO_FRAMES) ||
-        tn_dataset_append_subset(train, sets[k], idx, DEMO_TRAIN) ||
-        tn_dataset_append_subset(val, sets[k], idx + DEMO_TRAIN, DEMO_VAL) ||
-        tn_dataset_append_subset(test, sets[k], idx + DEMO_TRAIN + DEMO_VAL,
-                                 DEMO_FRAMES - DEMO_TRAIN - DEMO_VAL))
+    if (tn_dataset_append_subset(all, sets[k], idx, frames) ||
+        tn_dataset_append_subset(train, sets[k], idx, n_train) ||
+        tn_dataset_append_subset(val, sets[k], idx + n_train, n_val) ||
+        tn_dataset_append_subset(test, sets[k], idx + n_train + n_val, n_test))
       goto done;
   }
   char path[TN_PATH_MAX + 64];
@@ -380,7 +390,7 @@ int cmd_demo(int argc, char **argv) {
          1e3 * tn_error_stats_mae(&raw), tn_error_stats_r2(&raw),
          1e3 * tn_error_stats_mae(&shifted), tn_error_stats_r2(&shifted));
   if (!write_plots(dir, &p, &log) ||
-      !write_report(dir, r, &p, &cfg, tn_model_param_count(m), log.n, log.seconds))
+      !write_report(dir, r, &p, &cfg, tn_model_param_count(m), log.n, log.seconds, (int)frames))
     goto done;
   printf("report: %s/report.md\n", dir);
   status = 0;

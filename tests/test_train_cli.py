@@ -327,6 +327,22 @@ def test_unknown_element_and_columns():
     assert r.returncode == 1 and "ref_energy" in r.stderr, r.stderr
 
 
+def test_demo_report():
+    # The README's main job, shortened: 4 frames per liquid, 2 epochs.
+    out = os.path.join(WORK, "demo")
+    r = tanne("demo", "-o", out, "--frames", "4", "--epochs", "2")
+    assert r.returncode == 0, r.stderr
+    assert "atomic energies never trained on" in r.stdout, r.stdout
+    with open(os.path.join(out, "report.md")) as f:
+        report = f.read()
+    assert "Atomic energies against the exact partition" in report
+    assert re.search(r"\| all \| 324 \| [0-9.]+ \| -?[0-9.]+ \|", report), report
+    for name in ("atomic_energies.svg", "learning_curve.svg"):
+        xml.dom.minidom.parse(os.path.join(out, name))
+    for name in ("data.xyz", "run/best.tnm", "run/metrics.csv"):
+        assert os.path.exists(os.path.join(out, name)), name
+
+
 def main():
     if not os.path.exists(TANNE):
         print(f"  FAIL: {TANNE} not built")
@@ -338,7 +354,7 @@ def main():
                test_resume_to_more_epochs, test_resume_refuses_other_data,
                test_data_files_and_split_file,
                test_eval_table_and_files, test_predict_matches_eval, test_corrupted_model,
-               test_unknown_element_and_columns):
+               test_unknown_element_and_columns, test_demo_report):
         case(fn)
     print(f"{results['passed']} passed, {results['failed']} failed, {results['skipped']} skipped")
     return 1 if results["failed"] else 0
