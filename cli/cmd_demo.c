@@ -235,14 +235,14 @@ static int write_report(const char *dir, const report *r, const atom_points *p,
           "## Model\n\n"
           "A deliberately small SchNet (Uhlig et al. find that small networks recover the "
           "partition most faithfully): %d features, %d interaction(s), %d Gaussians up to a "
-          "%.1f Å cosine cutoff, %lld parameters; loss %.3g·MSE(E/atom) + %.3g·MSE(F), Adam, learning rate %.2g, "
+          "%.1f Å cosine cutoff, %lld parameters; loss %.3g·MSE(E/atom) + %.3g·MSE(F), Adam, "
+          "learning rate %.2g, "
           "batch %d, %d epochs in %.0f s. Atomic energies were never a target.\n\n"
           "## Errors on the held-out frames\n\n```\n",
           frames, frames - demo_val(frames) - demo_test(frames), demo_val(frames),
-          demo_test(frames),
-          cfg->model.features, cfg->model.interactions, cfg->model.n_basis, cfg->model.cutoff,
-          (long long)params, cfg->loss.energy, cfg->loss.forces, cfg->optimizer.lr,
-          cfg->train.batch_size, epochs, seconds);
+          demo_test(frames), cfg->model.features, cfg->model.interactions, cfg->model.n_basis,
+          cfg->model.cutoff, (long long)params, cfg->loss.energy, cfg->loss.forces,
+          cfg->optimizer.lr, cfg->train.batch_size, epochs, seconds);
   report_print(r, f);
   fprintf(f, "```\n\n## Atomic energies against the exact partition\n\n"
              "Errors in meV. *Raw* compares the model's atomic energies as they are; "
