@@ -46,7 +46,6 @@ int cmd_eval(int argc, char **argv) {
   int n_files = n - 1;
 
   int status = 1;
-  char err[1024];
   tn_model *m = NULL;
   tn_dataset *ds = tn_dataset_create();
   report *r = NULL;
@@ -55,16 +54,7 @@ int cmd_eval(int argc, char **argv) {
     fprintf(stderr, "tanne eval: out of memory\n");
     goto done;
   }
-  tn_status st = tn_model_load(&m, model_path, err, sizeof err);
-  if (st != TN_STATUS_OK) {
-    fprintf(stderr, "tanne eval: %s (%s)\n", err, tn_status_str(st));
-    goto done;
-  }
-  for (int k = 0; k < n_files; k++) {
-    start[k] = ds->n_frames;
-    if (!cli_read_all(ds, &files[k], 1, &opt)) goto done;
-  }
-  start[n_files] = ds->n_frames;
+  if (!report_load(&m, ds, start, model_path, files, n_files, &opt, "tanne eval")) goto done;
   if (!atomic) {
     const tn_column *c = tn_dataset_column(ds, TN_LABEL_ENERGIES);
     if (c && c->scope == TN_COLUMN_SCOPE_ATOM && c->width == 1 && c->type != TN_COLUMN_TYPE_STRING)

@@ -75,7 +75,6 @@ int cmd_predict(int argc, char **argv) {
   int n_files = n - 1;
 
   int status = 1;
-  char err[1024];
   tn_model *m = NULL;
   tn_dataset *ds = tn_dataset_create(), *res = tn_dataset_create();
   const char **names = NULL;
@@ -84,16 +83,8 @@ int cmd_predict(int argc, char **argv) {
   double *ea = NULL;
   int64_t *start = malloc((size_t)(n_files + 1) * sizeof *start);
   if (!ds || !res || !start) goto no_memory;
-  tn_status st = tn_model_load(&m, model_path, err, sizeof err);
-  if (st != TN_STATUS_OK) {
-    fprintf(stderr, "tanne predict: %s (%s)\n", err, tn_status_str(st));
-    goto done;
-  }
-  for (int k = 0; k < n_files; k++) {
-    start[k] = ds->n_frames;
-    if (!cli_read_all(ds, &files[k], 1, &opt)) goto done;
-  }
-  start[n_files] = ds->n_frames;
+  tn_status st = TN_STATUS_OK;
+  if (!report_load(&m, ds, start, model_path, files, n_files, &opt, "tanne predict")) goto done;
 
   int64_t max_atoms = 1;
   for (int64_t f = 0; f < ds->n_frames; f++)

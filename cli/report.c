@@ -360,3 +360,20 @@ int report_write_plots(const report *r, const char *prefix, const char *command,
   return write_plot(prefix, "_atomic_energies.svg", "atomic energies", "eV", series, n, command,
                     written);
 }
+
+int report_load(tn_model **m, tn_dataset *ds, int64_t *start, const char *model_path,
+                const char *const *files, int n_files, const tn_read_options *opt,
+                const char *command) {
+  char err[1024];
+  tn_status st = tn_model_load(m, model_path, err, sizeof err);
+  if (st != TN_STATUS_OK) {
+    fprintf(stderr, "%s: %s (%s)\n", command, err, tn_status_str(st));
+    return 0;
+  }
+  for (int k = 0; k < n_files; k++) {
+    start[k] = ds->n_frames;
+    if (!cli_read_all(ds, &files[k], 1, opt)) return 0;
+  }
+  start[n_files] = ds->n_frames;
+  return 1;
+}

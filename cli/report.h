@@ -57,4 +57,11 @@ int report_write_csv(const report *r, const char *path, const char *command);
  * Returns 0 after printing the reason on failure. */
 int report_write_plots(const report *r, const char *prefix, const char *command, int *written);
 
+/* What eval and predict do first: load the model and read each file into
+ * ds, recording in start[n_files + 1] where each file's frames begin (for
+ * report_sources). Prints "command: why" and returns 0 on failure. */
+int report_load(tn_model **m, tn_dataset *ds, int64_t *start, const char *model_path,
+                const char *const *files, int n_files, const tn_read_options *opt,
+                const char *command);
+
 #endif
