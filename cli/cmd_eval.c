@@ -16,15 +16,61 @@ static const char help[] =
     "options:\n"
     "  --atomic COLUMN     per-atom column of reference atomic energies\n"
     "                      (default: 'energies' when the data have it)\n"
+    "  --split FILE        evaluate only one subset of a split file (such as the\n"
+    "                      split.txt a training run writes) of the data\n"
+    "  --subset S          train | val | test: the subset of --split (default test)\n"
     "  -o, --output PREFIX write PREFIX_metrics.csv and the parity plots\n"
     "                      PREFIX_energy.svg, PREFIX_forces.svg and\n"
     "                      PREFIX_atomic_energies.svg (default: no files)\n";
+
+/* Replaces *ds by the frames of one subset of the split file split_path.
+ * Returns 0 after printing why on failure. */
+static int keep_subset(tn_dataset **ds, const char *split_path, const char *subset) {
+  char err[512];
+  tn_split split = {0};
+  tn_status st = tn_split_load(&split, split_path, err, sizeof err);
+  if (st != TN_STATUS_OK) {
+    fprintf(stderr, "tanne eval: %s (%s)\n", err, tn_status_str(st));
+    return 0;
+  }
+  int ok = 0;
+  tn_dataset *part = NULL;
+  if (split.n_frames != (*ds)->n_frames) {
+    fprintf(stderr, "tanne eval: %s indexes %lld frames, but the data have %lld\n", split_path,
+            (long long)split.n_frames, (long long)(*ds)->n_frames);
+    goto done;
+  }
+  const int64_t *which = !strcmp(subset, "train") ? split.train
+                         : !strcmp(subset, "val") ? split.val
+                                                  : split.test;
+  int64_t n = !strcmp(subset, "train") ? split.n_train
+              : !strcmp(subset, "val") ? split.n_val
+                                       : split.n_test;
+  if (n == 0) {
+    fprintf(stderr, "tanne eval: %s has no %s frames\n", split_path, subset);
+    goto done;
+  }
+  part = tn_dataset_create();
+  st = part ? tn_dataset_append_subset(part, *ds, which, n) : TN_STATUS_NO_MEMORY;
+  if (st != TN_STATUS_OK) {
+    fprintf(stderr, "tanne eval: %s frames of %s: %s\n", subset, split_path, tn_status_str(st));
+    goto done;
+  }
+  tn_dataset_free(*ds);
+  *ds = part;
+  part = NULL;
+  ok = 1;
+done:
+  tn_dataset_free(part);
+  tn_split_free(&split);
+  return ok;
+}
 
 int cmd_eval(int argc, char **argv) {
   cli_args a;
   cli_args_init(&a, "tanne eval", argc, argv);
   tn_read_options opt = tn_read_options_default();
-  const char *prefix = NULL, *atomic = NULL, *arg;
+  const char *prefix = NULL, *atomic = NULL, *split = NULL, *subset = NULL, *arg;
   /* Inputs are gathered in place over argv (never ahead of the scan), so a
    * usage error that exits leaves nothing allocated. */
   const char **paths = (const char **)argv;
@@ -33,6 +79,12 @@ int cmd_eval(int argc, char **argv) {
     if (cli_opt(&a, arg, "atomic")) {
       atomic = a.value;
       if (!atomic[0]) cli_usage_error(a.command, "option --atomic: empty column name");
+    } else if (cli_opt(&a, arg, "split")) {
+      split = a.value;
+    } else if (cli_opt(&a, arg, "subset")) {
+      subset = a.value;
+      if (strcmp(subset, "train") && strcmp(subset, "val") && strcmp(subset, "test"))
+        cli_usage_error(a.command, "option --subset: expected train, val or test");
     } else if (cli_output_opt(&a, arg)) {
       prefix = a.value;
       if (!prefix[0]) cli_usage_error(a.command, "option --output: empty prefix");
@@ -41,6 +93,8 @@ int cmd_eval(int argc, char **argv) {
     }
   }
   if (n < 2) cli_usage_error(a.command, "need a model file and at least one data file");
+  if (subset && !split) cli_usage_error(a.command, "option --subset needs --split");
+  if (split && !subset) subset = "test";
   const char *model_path = paths[0];
   const char *const *files = paths + 1;
   int n_files = n - 1;
@@ -55,6 +109,7 @@ int cmd_eval(int argc, char **argv) {
     goto done;
   }
   if (!report_load(&m, ds, start, model_path, files, n_files, &opt, "tanne eval")) goto done;
+  if (split && !keep_subset(&ds, split, subset)) goto done;
   if (!atomic) {
     const tn_column *c = tn_dataset_column(ds, TN_LABEL_ENERGIES);
     if (c && c->scope == TN_COLUMN_SCOPE_ATOM && c->width == 1 && c->type != TN_COLUMN_TYPE_STRING)
@@ -65,10 +120,20 @@ int cmd_eval(int argc, char **argv) {
     fprintf(stderr, "tanne eval: out of memory\n");
     goto done;
   }
+  /* Frames of a subset are named by their place in it ("test frames of
+   * SPLIT, frame k"), not by the file they came from. */
+  char subset_name[TN_PATH_MAX + 32];
+  const char *subset_files[1] = {subset_name};
+  int64_t subset_start[2] = {0, ds->n_frames};
   report_sources src = {n_files, files, start};
+  if (split) {
+    snprintf(subset_name, sizeof subset_name, "%s frames of %s", subset, split);
+    src = (report_sources){1, subset_files, subset_start};
+  }
   if (!report_evaluate(r, m, ds, atomic, &src, a.command, "frames")) goto done;
   printf("%s on %lld frames (%lld atoms)", model_path, (long long)ds->n_frames,
          (long long)ds->n_atoms);
+  if (split) printf(", the %s frames of %s", subset, split);
   if (atomic) printf(", atomic energies from '%s'", atomic);
   printf("\n");
   report_print(r, stdout);

@@ -12,7 +12,15 @@
 
 #define Z_MAX 118
 
-enum { ROW_ENERGY, ROW_ENERGY_ATOM, ROW_FORCES, ROW_ATOMS, ROW_STRESS, ROW_COUNT };
+enum {
+  ROW_ENERGY,
+  ROW_ENERGY_ATOM,
+  ROW_FORCES,
+  ROW_ATOMS,
+  ROW_ATOMS_SHIFTED,
+  ROW_STRESS,
+  ROW_COUNT
+};
 
 /* (reference, prediction) pairs of one parity-plot series. */
 typedef struct points {
@@ -23,8 +31,8 @@ typedef struct points {
 struct report {
   int keep_points;
   int failed_memory;             /* a point could not be stored */
-  tn_error_stats all[ROW_COUNT]; /* meV, meV/atom, meV/Å, meV, meV/Å³ */
-  tn_error_stats forces_el[Z_MAX + 1], atoms_el[Z_MAX + 1];
+  tn_error_stats all[ROW_COUNT]; /* meV, meV/atom, meV/Å, meV, meV, meV/Å³ */
+  tn_error_stats forces_el[Z_MAX + 1], atoms_el[Z_MAX + 1], atoms_shifted_el[Z_MAX + 1];
   points energy;                                      /* eV/atom */
   points forces_pts[Z_MAX + 1], atoms_pts[Z_MAX + 1]; /* eV/Å components; eV */
 };
@@ -65,12 +73,33 @@ static int points_add(points *p, double ref, double pred) {
 }
 
 /* Adds one compared value (eV-based) to the statistics, scaled to meV, and
- * to the plot points when they are kept. */
+ * to the plot points when they are kept or must be. */
 static void add_value(report *r, tn_error_stats *total, tn_error_stats *per_el, points *pts,
-                      double pred, double ref) {
+                      int must_keep, double pred, double ref) {
   tn_error_stats_add(total, 1e3 * pred, 1e3 * ref);
   if (per_el) tn_error_stats_add(per_el, 1e3 * pred, 1e3 * ref);
-  if (r->keep_points && pts && points_add(pts, ref, pred)) r->failed_memory = 1;
+  if ((r->keep_points || must_keep) && pts && points_add(pts, ref, pred)) r->failed_memory = 1;
+}
+
+/* The atomic-energy errors once each element's mean error is removed. A model
+ * trained on totals alone is free to move energy between elements by a
+ * constant per element (only the totals are fixed), so the raw errors mix
+ * that gauge with the shape of the partition; these rows show the shape. */
+static void shift_atomic_energies(report *r) {
+  memset(&r->all[ROW_ATOMS_SHIFTED], 0, sizeof r->all[ROW_ATOMS_SHIFTED]);
+  for (int z = 1; z <= Z_MAX; z++) {
+    const points *p = &r->atoms_pts[z];
+    tn_error_stats *el = &r->atoms_shifted_el[z];
+    memset(el, 0, sizeof *el);
+    if (p->n == 0) continue;
+    double offset = 0.0;
+    for (int64_t k = 0; k < p->n; k++) offset += p->pred[k] - p->ref[k];
+    offset /= (double)p->n;
+    for (int64_t k = 0; k < p->n; k++) {
+      tn_error_stats_add(el, 1e3 * (p->pred[k] - offset), 1e3 * p->ref[k]);
+      tn_error_stats_add(&r->all[ROW_ATOMS_SHIFTED], 1e3 * (p->pred[k] - offset), 1e3 * p->ref[k]);
+    }
+  }
 }
 
 /* The label columns of the expected shapes, or NULL. */
@@ -162,25 +191,27 @@ int report_evaluate(report *r, tn_model *m, const tn_dataset *ds, const char *at
     }
     if (energy && energy->present[f]) {
       double ref = energy->values[f];
-      add_value(r, &r->all[ROW_ENERGY], NULL, NULL, e, ref);
+      add_value(r, &r->all[ROW_ENERGY], NULL, NULL, 0, e, ref);
       if (fr.n_atoms > 0)
-        add_value(r, &r->all[ROW_ENERGY_ATOM], NULL, &r->energy, e / fr.n_atoms, ref / fr.n_atoms);
+        add_value(r, &r->all[ROW_ENERGY_ATOM], NULL, &r->energy, 0, e / fr.n_atoms,
+                  ref / fr.n_atoms);
     }
     for (int a = 0; a < fr.n_atoms; a++) {
       int z = fr.species[a];
       if (has_f) {
         const double *ref = tn_column_row(forces, a0 + a);
         for (int k = 0; k < 3; k++)
-          add_value(r, &r->all[ROW_FORCES], &r->forces_el[z], &r->forces_pts[z], frc[a][k], ref[k]);
+          add_value(r, &r->all[ROW_FORCES], &r->forces_el[z], &r->forces_pts[z], 0, frc[a][k],
+                    ref[k]);
       }
       if (atoms && atoms->present[f])
-        add_value(r, &r->all[ROW_ATOMS], &r->atoms_el[z], &r->atoms_pts[z], ea[a],
+        add_value(r, &r->all[ROW_ATOMS], &r->atoms_el[z], &r->atoms_pts[z], 1, ea[a],
                   atoms->values[a0 + a]);
     }
     if (has_s) {
       const double *ref = tn_column_row(stress, f);
       for (int k = 0; k < 9; k++)
-        add_value(r, &r->all[ROW_STRESS], NULL, NULL, s[k / 3][k % 3], ref[k]);
+        add_value(r, &r->all[ROW_STRESS], NULL, NULL, 0, s[k / 3][k % 3], ref[k]);
     }
     progress(progress_label, f + 1, ds->n_frames);
   }
@@ -188,6 +219,7 @@ int report_evaluate(report *r, tn_model *m, const tn_dataset *ds, const char *at
     fprintf(stderr, "%s: out of memory for the points of the parity plots\n", command);
     goto done;
   }
+  shift_atomic_energies(r);
   ok = 1;
 done:
   free(frc);
@@ -203,22 +235,24 @@ typedef struct row {
   const tn_error_stats *s;
 } row;
 
-#define ROWS_MAX (ROW_COUNT + 2 * Z_MAX)
+#define ROWS_MAX (ROW_COUNT + 3 * Z_MAX)
 
 /* The rows that have at least one value, in table order. */
 static int collect_rows(const report *r, row *rows) {
-  static const char *const names[ROW_COUNT] = {"energy", "energy per atom", "forces",
-                                               "atomic energies", "stress"};
-  static const char *const units[ROW_COUNT] = {"meV", "meV/atom", "meV/Å", "meV", "meV/Å³"};
+  static const char *const names[ROW_COUNT] = {
+      "energy",          "energy per atom",          "forces",
+      "atomic energies", "atomic energies - offset", "stress"};
+  static const char *const units[ROW_COUNT] = {"meV", "meV/atom", "meV/Å", "meV", "meV", "meV/Å³"};
   int n = 0;
   for (int k = 0; k < ROW_COUNT; k++) {
     if (r->all[k].n == 0) continue;
     snprintf(rows[n].name, sizeof rows[n].name, "%s", names[k]);
     rows[n].unit = units[k];
     rows[n++].s = &r->all[k];
-    const tn_error_stats *per_el = k == ROW_FORCES  ? r->forces_el
-                                   : k == ROW_ATOMS ? r->atoms_el
-                                                    : NULL;
+    const tn_error_stats *per_el = k == ROW_FORCES          ? r->forces_el
+                                   : k == ROW_ATOMS         ? r->atoms_el
+                                   : k == ROW_ATOMS_SHIFTED ? r->atoms_shifted_el
+                                                            : NULL;
     if (!per_el) continue;
     for (int z = 1; z <= Z_MAX; z++) {
       if (per_el[z].n == 0) continue;
@@ -253,14 +287,14 @@ void report_print(const report *r, FILE *out) {
     fprintf(out, "  (no labels to compare with)\n");
     return;
   }
-  fprintf(out, "  %-24s%-10s%10s %11s %11s %11s ", "", "unit", "N", "MAE", "RMSE", "max");
+  fprintf(out, "  %-30s%-10s%10s %11s %11s %11s ", "", "unit", "N", "MAE", "RMSE", "max");
   put_padded(out, "R²", 10, 1);
   fprintf(out, "\n");
   for (int k = 0; k < n; k++) {
     const tn_error_stats *s = rows[k].s;
     double r2 = tn_error_stats_r2(s);
     fprintf(out, "  ");
-    put_padded(out, rows[k].name, 24, 0);
+    put_padded(out, rows[k].name, 30, 0);
     put_padded(out, rows[k].unit, 10, 0);
     fprintf(out, "%10lld %11.4g %11.4g %11.4g ", (long long)s->n, tn_error_stats_mae(s),
             tn_error_stats_rmse(s), s->max_abs);
@@ -269,6 +303,9 @@ void report_print(const report *r, FILE *out) {
     else
       fprintf(out, "%10.5f\n", r2);
   }
+  if (r->all[ROW_ATOMS_SHIFTED].n > 0)
+    fprintf(out, "  (atomic energies - offset: after removing each element's mean error, the one\n"
+                 "   freedom a model trained on totals alone has: totals fix only the sum)\n");
 }
 
 int report_write_csv(const report *r, const char *path, const char *command) {

@@ -44,7 +44,8 @@ int report_evaluate(report *r, tn_model *m, const tn_dataset *ds, const char *at
 
 /* The table: one row per label that some frame carried (energy, energy per
  * atom, forces, forces[El]..., atomic energies, atomic energies[El]...,
- * stress) with N, MAE, RMSE, max and R², errors in meV units. */
+ * the same after removing each element's mean atomic-energy error, stress)
+ * with N, MAE, RMSE, max and R², errors in meV units. */
 void report_print(const report *r, FILE *out);
 
 /* The same table as CSV (name,unit,n,mae,rmse,max,r2), written atomically.

@@ -85,6 +85,8 @@ def test_usage_errors():
                        (["train", "a.yaml", "--set"], "needs a value"),
                        (["eval", "model.tnm"], "at least one data file"),
                        (["eval", "m.tnm", "d.xyz", "--atomic="], "empty column"),
+                       (["eval", "m.tnm", "d.xyz", "--subset", "test"], "needs --split"),
+                       (["eval", "m.tnm", "d.xyz", "--split", "s", "--subset", "x"], "train, val"),
                        (["predict", "m.tnm", "d.xyz"], "no output file"),
                        (["predict", "m.tnm", "d.xyz", "-o", "d.xyz"], "also an input")):
         r = tanne(*args)
@@ -282,6 +284,57 @@ def test_predict_matches_eval():
     assert abs(1e3 * np.mean(f_err) - f_mae) <= 1e-3 * f_mae, (f_mae,)
 
 
+def test_eval_subset_of_a_split():
+    """--split/--subset evaluate just those frames; a split of another size is refused."""
+    if not os.path.exists(MODEL):
+        return "the tiny run failed"
+    make_argon()
+    split = os.path.join(WORK, "eval_split.txt")
+    with open(split, "w") as f:
+        f.write("# tanne split v1\nframes 3\nseed 7\ntrain 0\nval 1\n2\ntest 2\n0 1\n")
+    r = tanne("eval", MODEL, AR, "--split", split)
+    assert r.returncode == 0, r.stderr
+    assert "the test frames of" in r.stdout and table_row(r.stdout, "energy")[0] == 2, r.stdout
+    r = tanne("eval", MODEL, AR, "--split", split, "--subset", "val")
+    assert r.returncode == 0 and table_row(r.stdout, "energy")[0] == 1, r.stdout + r.stderr
+    r = tanne("eval", MODEL, AR, "--split", split, "--subset", "train")
+    assert r.returncode == 1 and "no train frames" in r.stderr, r.stderr
+    with open(split, "w") as f:
+        f.write("# tanne split v1\nframes 4\nseed 7\ntrain 0\nval 0\ntest 1\n3\n")
+    r = tanne("eval", MODEL, AR, "--split", split)
+    assert r.returncode == 1 and "indexes 4 frames" in r.stderr, r.stderr
+
+
+def test_eval_atomic_energies_offset_removed():
+    """Reference atomic energies that differ from the model's by a constant
+    (0.25 eV) plus +-10 meV: the raw MAE is 250 meV, and 10 meV once the
+    per-element offset is removed."""
+    if not os.path.exists(MODEL):
+        return "the tiny run failed"
+    try:
+        import ase.io
+        import numpy as np
+    except ImportError:
+        return "python3-ase absent"
+    make_argon()
+    out = os.path.join(WORK, "pred_offset.xyz")
+    r = tanne("predict", MODEL, AR, "-o", out)
+    assert r.returncode == 0, r.stderr
+    frames = ase.io.read(out, index=":")
+    for atoms in frames:
+        wiggle = np.where(np.arange(len(atoms)) % 2 == 0, 0.01, -0.01)
+        atoms.arrays["shifted"] = atoms.arrays["energies"] + 0.25 + wiggle
+        atoms.calc = None  # write the arrays as they are
+    shifted = os.path.join(WORK, "shifted.xyz")
+    ase.io.write(shifted, frames, format="extxyz")
+    r = tanne("eval", MODEL, shifted, "--atomic", "shifted")
+    assert r.returncode == 0, r.stderr
+    _, raw, _, _ = table_row(r.stdout, "atomic energies[Ar]")
+    n, fixed, rmse, worst = table_row(r.stdout, "atomic energies - offset[Ar]")
+    assert n == 3 * 32 and abs(raw - 250) < 0.01, r.stdout
+    assert abs(fixed - 10) < 0.01 and abs(rmse - 10) < 0.01 and abs(worst - 10) < 0.01, r.stdout
+
+
 def test_corrupted_model():
     if not os.path.exists(MODEL):
         return "the tiny run failed"
@@ -353,7 +406,9 @@ def main():
     for fn in (test_help, test_usage_errors, test_config_errors, test_tiny_run,
                test_resume_to_more_epochs, test_resume_refuses_other_data,
                test_data_files_and_split_file,
-               test_eval_table_and_files, test_predict_matches_eval, test_corrupted_model,
+               test_eval_table_and_files, test_predict_matches_eval,
+               test_eval_subset_of_a_split, test_eval_atomic_energies_offset_removed,
+               test_corrupted_model,
                test_unknown_element_and_columns, test_demo_report):
         case(fn)
     print(f"{results['passed']} passed, {results['failed']} failed, {results['skipped']} skipped")
