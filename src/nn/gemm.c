@@ -1,8 +1,35 @@
 /* nn_gemm: the one matrix-product entry point, over OpenBLAS's CBLAS in the
- * precision of tn_real (sgemm, or dgemm under TN_DOUBLE). */
+ * precision of tn_real (sgemm, or dgemm under TN_DOUBLE).
+ *
+ * OpenBLAS is kept on one thread and the product is split across OpenMP's
+ * threads here instead. Two thread pools on one machine fight: OpenMP's
+ * workers spin between regions while OpenBLAS's pthreads spin waiting for
+ * work, and on a loaded 2-core machine that made training 10x slower. With
+ * one pool, the threads that run the edge loops also run the GEMMs. */
 #include <cblas.h>
+#include <pthread.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "nn_internal.h"
+
+/* Below this many multiply-adds a parallel region costs more than it saves. */
+#define NN_GEMM_OMP_MIN (1 << 17)
+
+static pthread_once_t blas_threads_once = PTHREAD_ONCE_INIT;
+
+static void blas_single_thread(void) { openblas_set_num_threads(1); }
+
+static void blas_gemm(enum CBLAS_TRANSPOSE ta, enum CBLAS_TRANSPOSE tb, int m, int n, int k,
+                      tn_real alpha, const tn_real *a, int lda, const tn_real *b, int ldb,
+                      tn_real beta, tn_real *c, int ldc) {
+#ifdef TN_DOUBLE
+  cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+#else
+  cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+#endif
+}
 
 void nn_gemm(int trans_a, int trans_b, int m, int n, int k, tn_real alpha, const tn_real *a,
              int lda, const tn_real *b, int ldb, tn_real beta, tn_real *c, int ldc) {
@@ -22,11 +49,32 @@ void nn_gemm(int trans_a, int trans_b, int m, int n, int k, tn_real alpha, const
         c[(size_t)r * ldc + s] = beta == 0 ? 0 : beta * c[(size_t)r * ldc + s];
     return;
   }
+  pthread_once(&blas_threads_once, blas_single_thread);
   enum CBLAS_TRANSPOSE ta = trans_a ? CblasTrans : CblasNoTrans;
   enum CBLAS_TRANSPOSE tb = trans_b ? CblasTrans : CblasNoTrans;
-#ifdef TN_DOUBLE
-  cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-#else
-  cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  double work = (double)m * n * k;
+  /* Each thread takes a block of C's rows (or of its columns when C is wide)
+   * and computes it whole, with the full sum over k: no element is shared,
+   * so the split needs no reduction. */
+  int by_rows = m >= n;
+#pragma omp parallel if (work >= NN_GEMM_OMP_MIN)
+  {
+    int t = 0, nt = 1;
+#ifdef _OPENMP
+    t = omp_get_thread_num();
+    nt = omp_get_num_threads();
 #endif
+    int len = by_rows ? m : n;
+    int lo = (int)((long long)len * t / nt), hi = (int)((long long)len * (t + 1) / nt);
+    if (hi > lo) {
+      if (by_rows) {
+        const tn_real *a_block = trans_a ? a + lo : a + (size_t)lo * lda;
+        blas_gemm(ta, tb, hi - lo, n, k, alpha, a_block, lda, b, ldb, beta, c + (size_t)lo * ldc,
+                  ldc);
+      } else {
+        const tn_real *b_block = trans_b ? b + (size_t)lo * ldb : b + lo;
+        blas_gemm(ta, tb, m, hi - lo, k, alpha, a, lda, b_block, ldb, beta, c + lo, ldc);
+      }
+    }
+  }
 }
