@@ -340,12 +340,16 @@ typedef struct tn_model_options {
   int features;        /* width of atom features, 128 */
   int interactions;    /* message-passing steps, 3 */
   int n_basis;         /* radial basis functions, 20 */
-  char basis[32];      /* "gaussian" | "sinc" */
+  char basis[32];      /* "auto" (the architecture's own) | "gaussian" | "sinc" */
   double cutoff;       /* Å, 5.0 */
-  char activation[32]; /* "ssp" | "silu" | "tanh" */
+  char activation[32]; /* "auto" (the architecture's own) | "ssp" | "silu" | "tanh" */
+  int shared_filters;  /* PaiNN: one filter network for all interactions, 0 */
 } tn_model_options;
 
-/* SchNet defaults (Schütt et al., J. Chem. Phys. 148, 241722 (2018)). */
+/* SchNet defaults (Schütt et al., J. Chem. Phys. 148, 241722 (2018)), with
+ * basis and activation "auto": a model made from them takes its
+ * architecture's usual choices (SchNet: Gaussians and shifted softplus), and
+ * tn_model_get_options reports what was chosen. */
 tn_model_options tn_model_options_default(void);
 
 /* A model for the given elements (atomic numbers, any order, at most 16),
@@ -406,8 +410,8 @@ typedef struct tn_train_config {
     char atomic_energies[TN_NAME_MAX]; /* data.atomic_energies: per-atom target column */
   } data;
   tn_model_options model; /* model.type schnet, model.features 128, model.interactions 3,
-                           model.n_basis 20, model.basis gaussian, model.cutoff 5.0,
-                           model.activation ssp */
+                           model.n_basis 20, model.basis auto, model.cutoff 5.0,
+                           model.activation auto, model.shared_filters 0 */
   struct {
     double energy;          /* loss.energy: w_E on MSE(E per atom), 1.0 */
     double forces;          /* loss.forces: w_F on MSE(F components), 10.0 */

@@ -82,8 +82,8 @@ static void test_defaults(void) {
   CHECK(strcmp(c.data.atomic_energies, "") == 0);
   CHECK(strcmp(c.model.type, "schnet") == 0 && c.model.features == 128);
   CHECK(c.model.interactions == 3 && c.model.n_basis == 20);
-  CHECK(strcmp(c.model.basis, "gaussian") == 0 && c.model.cutoff == 5.0);
-  CHECK(strcmp(c.model.activation, "ssp") == 0);
+  CHECK(strcmp(c.model.basis, "auto") == 0 && c.model.cutoff == 5.0);
+  CHECK(strcmp(c.model.activation, "auto") == 0 && c.model.shared_filters == 0);
   CHECK(c.loss.energy == 1.0 && c.loss.forces == 10.0);
   CHECK(c.loss.atomic_energies == 0.0 && c.loss.stress == 0.0);
   CHECK(strcmp(c.optimizer.name, "adam") == 0 && c.optimizer.lr == 5e-4);
@@ -319,7 +319,7 @@ static void test_strings(void) {
                "config.yaml:2: key 'model.type': 'transformer' is not one of schnet, painn, bpnn",
                NULL);
   expect_error("model:\n  basis: bessel\n", "key 'model.basis': 'bessel' is not one of", NULL);
-  expect_error("model:\n  activation: relu\n", "'relu' is not one of ssp, silu, tanh", NULL);
+  expect_error("model:\n  activation: relu\n", "'relu' is not one of auto, ssp, silu, tanh", NULL);
   expect_error("optimizer:\n  name: sgd\n", "'sgd' is not one of adam, amsgrad", NULL);
   expect_error("schedule:\n  type: cosine\n", "is not one of plateau, exponential, constant", NULL);
   expect_error("data:\n  format: csv\n", "is not one of auto, extxyz, npz, n2p2, ani", NULL);

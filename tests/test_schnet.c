@@ -405,6 +405,67 @@ static void test_model_file(void) {
   tn_model_free(m);
 }
 
+/* Writes the sections of the model file at src to dst with the "arch" text
+ * replaced, and loads it: the status, and err. */
+static tn_status load_with_arch(const char *src, const char *arch, tn_model **out, char *err,
+                                size_t err_len) {
+  tf_file f;
+  tn_status st = tf_read(&f, src, TF_KIND_MODEL, err, err_len);
+  if (st != TN_STATUS_OK) return st;
+  tf_writer *w = tf_writer_create(TF_KIND_MODEL);
+  for (uint64_t k = 0; k < f.n_sections; k++) {
+    const tf_section *s = &f.sections[k];
+    if (strcmp(s->tag, "arch") == 0)
+      tf_add_text(w, "arch", arch);
+    else
+      tf_add(w, s->tag, s->data, s->n_bytes);
+  }
+  const char *dst = harness_tmp("arch.tnm");
+  st = tf_write(w, dst, err, err_len);
+  tf_writer_free(w);
+  tf_free(&f);
+  return st == TN_STATUS_OK ? tn_model_load(out, dst, err, err_len) : st;
+}
+
+/* The "arch" section: "auto" choices are stored resolved; a key added later
+ * (shared_filters) may be absent and takes its old meaning; unknown,
+ * repeated and missing required keys are refused. */
+static void test_model_file_arch_keys(void) {
+  int32_t el[2] = {1, 8};
+  tn_model_options o = tn_model_options_default();
+  o.features = 8;
+  o.interactions = 1;
+  o.n_basis = 6;
+  tn_model *m = NULL, *r = NULL;
+  char err[512];
+  CHECK_OK(tn_model_create(&m, &o, el, 2, 3, err, sizeof err));
+  if (!m) return;
+  tn_model_options got = tn_model_get_options(m);
+  CHECK(strcmp(got.basis, "gaussian") == 0 && strcmp(got.activation, "ssp") == 0);
+  const char *path = harness_tmp("arch_src.tnm");
+  CHECK_OK(tn_model_save(m, path));
+  const char *base = "type schnet\nfeatures 8\ninteractions 1\nn_basis 6\nbasis gaussian\n"
+                     "cutoff 5\nactivation ssp\n";
+  CHECK_OK(load_with_arch(path, base, &r, err, sizeof err));
+  if (r) CHECK(tn_model_get_options(r).shared_filters == 0);
+  tn_model_free(r);
+  char text[512];
+  snprintf(text, sizeof text, "%scolour red\n", base);
+  CHECK(load_with_arch(path, text, &r, err, sizeof err) == TN_STATUS_BAD_INPUT);
+  CHECK(strstr(err, "line 8: unknown key 'colour'") != NULL);
+  snprintf(text, sizeof text, "%sfeatures 8\n", base);
+  CHECK(load_with_arch(path, text, &r, err, sizeof err) == TN_STATUS_BAD_INPUT);
+  CHECK(strstr(err, "repeated key 'features'") != NULL);
+  CHECK(load_with_arch(path, base + strlen("type schnet\n"), &r, err, sizeof err) ==
+        TN_STATUS_BAD_INPUT);
+  CHECK(strstr(err, "key 'type' missing") != NULL);
+  snprintf(text, sizeof text, "%sshared_filters x\n", base);
+  CHECK(load_with_arch(path, text, &r, err, sizeof err) == TN_STATUS_BAD_INPUT);
+  CHECK(strstr(err, "key 'shared_filters': bad value 'x'") != NULL);
+  CHECK(r == NULL);
+  tn_model_free(m);
+}
+
 static void test_bad_input(void) {
   int32_t el[2] = {1, 8};
   tn_model *m = small_model(el, 2, 3.0, "gaussian");
@@ -450,6 +511,7 @@ int main(void) {
   RUN(test_loss_gradient_stress);
   RUN(test_loss_gradient_all);
   RUN(test_model_file);
+  RUN(test_model_file_arch_keys);
   RUN(test_bad_input);
   return harness_finish();
 }

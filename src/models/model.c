@@ -21,9 +21,9 @@ tn_model_options tn_model_options_default(void) {
   o.features = 128;
   o.interactions = 3;
   o.n_basis = 20;
-  snprintf(o.basis, sizeof o.basis, "gaussian");
+  snprintf(o.basis, sizeof o.basis, "auto");
   o.cutoff = 5.0;
-  snprintf(o.activation, sizeof o.activation, "ssp");
+  snprintf(o.activation, sizeof o.activation, "auto");
   return o;
 }
 
@@ -55,6 +55,9 @@ tn_status tn_model_create(tn_model **out, const tn_model_options *opt, const int
   if (!m) return tn_fail(err, err_len, TN_STATUS_NO_MEMORY, "out of memory for a model");
   m->arch = arch;
   m->opt = *opt;
+  if (!strcmp(m->opt.basis, "auto")) snprintf(m->opt.basis, sizeof m->opt.basis, "%s", arch->basis);
+  if (!strcmp(m->opt.activation, "auto"))
+    snprintf(m->opt.activation, sizeof m->opt.activation, "%s", arch->activation);
   m->scale = 1.0;
   m->n_elements = n_elements;
   memcpy(m->elements, elements, (size_t)n_elements * sizeof *elements);

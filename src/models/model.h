@@ -59,9 +59,14 @@ typedef struct model_work {
  * when tangent). `stacked` says how the workspace is laid out (with room for
  * tangent blocks or not); it must be the same for the forward, tangent and
  * backward passes of one batch, and tangent ≤ stacked. */
+struct tf_writer;
+struct tf_file;
+
 typedef struct model_arch {
   const char *name;
   const char *reference;
+  /* What model.basis and model.activation "auto" become. */
+  const char *basis, *activation;
   /* Lays out parameters (sets m->n_params) from m->opt; checks ranges. */
   tn_status (*setup)(tn_model *m, char *err, size_t err_len);
   void (*init_params)(tn_model *m, tn_real *params, tn_rng *rng);
@@ -77,6 +82,12 @@ typedef struct model_arch {
   /* The number of message-passing steps (1 for local descriptors): the
    * receptive field is cutoff × this. */
   int (*hops)(const tn_model *m);
+  /* Optional (NULL when the options and params say everything): sections of
+   * the architecture's own in model files and checkpoints, such as fixed
+   * descriptor definitions. save_extra adds them; load_extra reads them
+   * into a model made from the file's options, before its params are set. */
+  tn_status (*save_extra)(struct tf_writer *w, const tn_model *m);
+  tn_status (*load_extra)(tn_model *m, const struct tf_file *f, char *err, size_t err_len);
 } model_arch;
 
 extern const model_arch model_schnet;
@@ -112,8 +123,6 @@ void model_predict(const tn_model *m, const tn_real *params, model_work *w, doub
                    double (*forces)[3], double (*virial)[3][3]);
 
 /* ---- model files (model_file.c); checkpoints reuse the sections */
-struct tf_writer;
-struct tf_file;
 /* Adds the sections of a model with these parameters (the model's own, or
  * e.g. weight averages) to a container being written. */
 tn_status model_add_sections(struct tf_writer *w, const tn_model *m, const tn_real *params);

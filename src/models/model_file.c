@@ -5,9 +5,11 @@
  *   "units"    text "energy eV\nlength Angstrom\n"
  *   "params"   f64 [n_params], whatever the build's tn_real
  *   "meta"     text, optional: free-form provenance
+ * and any sections of the architecture's own (model_arch.save_extra).
  * A checkpoint holds the same sections plus the trainer's state. */
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "../core/tagfile.h"
@@ -15,13 +17,49 @@
 
 #define MODEL_UNITS "energy eV\nlength Angstrom\n"
 
+/* The keys of the "arch" section. Keys added after the first model files
+ * were written are optional and take the value a file written before them
+ * meant (fallback); the original seven are required. */
+typedef enum arch_kind { ARCH_TEXT, ARCH_INT, ARCH_REAL } arch_kind;
+typedef struct arch_key {
+  const char *name;
+  arch_kind kind;
+  size_t offset; /* into tn_model_options */
+  int required;
+  const char *fallback; /* value when absent and not required */
+} arch_key;
+
+#define ARCH_KEY(name, kind, field, required, fallback)                                            \
+  { name, kind, offsetof(tn_model_options, field), required, fallback }
+static const arch_key arch_keys[] = {
+    ARCH_KEY("type", ARCH_TEXT, type, 1, NULL),
+    ARCH_KEY("features", ARCH_INT, features, 1, NULL),
+    ARCH_KEY("interactions", ARCH_INT, interactions, 1, NULL),
+    ARCH_KEY("n_basis", ARCH_INT, n_basis, 1, NULL),
+    ARCH_KEY("basis", ARCH_TEXT, basis, 1, NULL),
+    ARCH_KEY("cutoff", ARCH_REAL, cutoff, 1, NULL),
+    ARCH_KEY("activation", ARCH_TEXT, activation, 1, NULL),
+    ARCH_KEY("shared_filters", ARCH_INT, shared_filters, 0, "0"),
+};
+#define N_ARCH_KEYS   (sizeof arch_keys / sizeof arch_keys[0])
+#define ARCH_TEXT_MAX 32 /* every text field of tn_model_options is char[32] */
+
 tn_status model_add_sections(tf_writer *w, const tn_model *m, const tn_real *params) {
-  char arch[512];
-  const tn_model_options *o = &m->opt;
-  snprintf(arch, sizeof arch,
-           "type %s\nfeatures %d\ninteractions %d\nn_basis %d\nbasis %s\ncutoff %.17g\n"
-           "activation %s\n",
-           o->type, o->features, o->interactions, o->n_basis, o->basis, o->cutoff, o->activation);
+  char arch[1024];
+  size_t used = 0;
+  for (size_t k = 0; k < N_ARCH_KEYS && used < sizeof arch; k++) {
+    const char *field = (const char *)&m->opt + arch_keys[k].offset;
+    size_t room = sizeof arch - used;
+    if (arch_keys[k].kind == ARCH_TEXT)
+      used += (size_t)snprintf(arch + used, room, "%s %s\n", arch_keys[k].name, field);
+    else if (arch_keys[k].kind == ARCH_INT)
+      used +=
+          (size_t)snprintf(arch + used, room, "%s %d\n", arch_keys[k].name, *(const int *)field);
+    else
+      used += (size_t)snprintf(arch + used, room, "%s %.17g\n", arch_keys[k].name,
+                               *(const double *)field);
+  }
+  TN_ASSERT(used < sizeof arch);
   double *p = malloc((m->n_params ? m->n_params : 1) * sizeof *p);
   if (!p) return TN_STATUS_NO_MEMORY;
   for (size_t q = 0; q < m->n_params; q++) p[q] = (double)params[q];
@@ -32,54 +70,62 @@ tn_status model_add_sections(tf_writer *w, const tn_model *m, const tn_real *par
   tf_add_text(w, "units", MODEL_UNITS);
   tn_status st = tf_add_f64s(w, "params", p, m->n_params);
   free(p);
+  if (st == TN_STATUS_OK && m->arch->save_extra) st = m->arch->save_extra(w, m);
   return st;
 }
 
-/* Parses the "arch" text into options; every key required, none unknown. */
+/* Sets one key of o from its text; 0 if the value is malformed. */
+static int set_arch_value(tn_model_options *o, const arch_key *key, const char *value) {
+  char *field = (char *)o + key->offset, *rest = NULL;
+  errno = 0;
+  if (key->kind == ARCH_TEXT) {
+    if (strlen(value) >= ARCH_TEXT_MAX) return 0;
+    snprintf(field, ARCH_TEXT_MAX, "%s", value);
+    return 1;
+  }
+  if (key->kind == ARCH_REAL) {
+    *(double *)field = strtod(value, &rest);
+  } else {
+    long v = strtol(value, &rest, 10);
+    if (v < 0 || v > 1 << 20) errno = ERANGE;
+    *(int *)field = (int)v;
+  }
+  return rest != value && !*rest && !errno;
+}
+
+/* Parses the "arch" text into options; required keys must be there, and no
+ * key may be unknown or repeated. */
 static tn_status parse_arch(tn_model_options *o, const char *text, const char *path, char *err,
                             size_t err_len) {
   memset(o, 0, sizeof *o);
-  enum { TYPE, FEATURES, INTERACTIONS, N_BASIS, BASIS, CUTOFF, ACTIVATION, N_KEYS };
-  static const char *const keys[N_KEYS] = {"type",  "features", "interactions", "n_basis",
-                                           "basis", "cutoff",   "activation"};
-  int seen[N_KEYS] = {0};
+  int seen[N_ARCH_KEYS] = {0};
   const char *p = text;
   for (int line = 1; *p; line++) {
     const char *end = strchr(p, '\n');
     size_t len = end ? (size_t)(end - p) : strlen(p);
-    char key[32], value[32];
-    if (len >= 96 || sscanf(p, "%31s %31s", key, value) != 2)
+    char key[32], value[40];
+    if (len >= 96 || sscanf(p, "%31s %39s", key, value) != 2)
       return tn_fail(err, err_len, TN_STATUS_BAD_INPUT, "%s: section 'arch', line %d: malformed",
                      path, line);
-    int k = 0;
-    while (k < N_KEYS && strcmp(keys[k], key) != 0) k++;
-    if (k == N_KEYS || seen[k])
+    size_t k = 0;
+    while (k < N_ARCH_KEYS && strcmp(arch_keys[k].name, key) != 0) k++;
+    if (k == N_ARCH_KEYS || seen[k])
       return tn_fail(err, err_len, TN_STATUS_BAD_INPUT, "%s: section 'arch', line %d: %s key '%s'",
-                     path, line, k == N_KEYS ? "unknown" : "repeated", key);
+                     path, line, k == N_ARCH_KEYS ? "unknown" : "repeated", key);
     seen[k] = 1;
-    char *rest = NULL;
-    errno = 0;
-    if (k == TYPE || k == BASIS || k == ACTIVATION) {
-      char *dst = k == TYPE ? o->type : k == BASIS ? o->basis : o->activation;
-      snprintf(dst, 32, "%s", value);
-    } else if (k == CUTOFF) {
-      o->cutoff = strtod(value, &rest);
-    } else {
-      long v = strtol(value, &rest, 10);
-      if (v < 0 || v > 1 << 20) errno = ERANGE;
-      int *dst = k == FEATURES ? &o->features : k == INTERACTIONS ? &o->interactions : &o->n_basis;
-      *dst = (int)v;
-    }
-    if (rest && (*rest || errno))
+    if (!set_arch_value(o, &arch_keys[k], value))
       return tn_fail(err, err_len, TN_STATUS_BAD_INPUT,
-                     "%s: section 'arch', line %d: key '%s': bad number '%s'", path, line, key,
+                     "%s: section 'arch', line %d: key '%s': bad value '%s'", path, line, key,
                      value);
     p = end ? end + 1 : p + len;
   }
-  for (int k = 0; k < N_KEYS; k++)
-    if (!seen[k])
+  for (size_t k = 0; k < N_ARCH_KEYS; k++) {
+    if (seen[k]) continue;
+    if (arch_keys[k].required)
       return tn_fail(err, err_len, TN_STATUS_BAD_INPUT, "%s: section 'arch': key '%s' missing",
-                     path, keys[k]);
+                     path, arch_keys[k].name);
+    set_arch_value(o, &arch_keys[k], arch_keys[k].fallback);
+  }
   return TN_STATUS_OK;
 }
 
@@ -106,6 +152,10 @@ tn_status model_from_file(tn_model **out, const tf_file *f, char *err, size_t er
   char why[256];
   st = tn_model_create(&m, &o, elements, ne, 0, why, sizeof why);
   if (st != TN_STATUS_OK) return tn_fail(err, err_len, TN_STATUS_BAD_INPUT, "%s: %s", f->path, why);
+  if (m->arch->load_extra && (st = m->arch->load_extra(m, f, err, err_len)) != TN_STATUS_OK) {
+    tn_model_free(m);
+    return st;
+  }
   double shifts[MODEL_MAX_ELEMENTS], scale;
   double *p = malloc((m->n_params ? m->n_params : 1) * sizeof *p);
   if (!p) {

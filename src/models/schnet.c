@@ -288,6 +288,8 @@ static int schnet_hops(const tn_model *m) { return m->opt.interactions; }
 const model_arch model_schnet = {
     .name = "schnet",
     .reference = "K. T. Schütt et al., J. Chem. Phys. 148, 241722 (2018)",
+    .basis = "gaussian",
+    .activation = "ssp",
     .setup = schnet_setup,
     .init_params = schnet_init_params,
     .workspace_size = schnet_workspace_size,

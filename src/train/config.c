@@ -80,9 +80,10 @@ static const cf_key cf_keys[] = {
     CF_INT("model.features", model.features, 1, 4096),
     CF_INT("model.interactions", model.interactions, 1, 64),
     CF_INT("model.n_basis", model.n_basis, 1, 1024),
-    CF_STR("model.basis", model.basis, CF_TEXT_CHOICE, "gaussian sinc"),
+    CF_STR("model.basis", model.basis, CF_TEXT_CHOICE, "auto gaussian sinc"),
     CF_DBL("model.cutoff", model.cutoff, 0, 1, 100, 0), /* Å */
-    CF_STR("model.activation", model.activation, CF_TEXT_CHOICE, "ssp silu tanh"),
+    CF_STR("model.activation", model.activation, CF_TEXT_CHOICE, "auto ssp silu tanh"),
+    CF_INT("model.shared_filters", model.shared_filters, 0, 1),
     CF_DBL("loss.energy", loss.energy, 0, 0, INFINITY, 0),
     CF_DBL("loss.forces", loss.forces, 0, 0, INFINITY, 0),
     CF_DBL("loss.atomic_energies", loss.atomic_energies, 0, 0, INFINITY, 0),
@@ -122,9 +123,9 @@ tn_train_config tn_train_config_default(void) {
   c.model.features = 128;
   c.model.interactions = 3;
   c.model.n_basis = 20;
-  strcpy(c.model.basis, "gaussian");
+  strcpy(c.model.basis, "auto");
   c.model.cutoff = 5.0;
-  strcpy(c.model.activation, "ssp");
+  strcpy(c.model.activation, "auto");
   c.loss.energy = 1.0;
   c.loss.forces = 10.0;
   strcpy(c.optimizer.name, "adam");
