@@ -58,7 +58,10 @@ typedef struct model_work {
  * when grad is not NULL, the parameter gradient, from gy (stacked like y
  * when tangent). `stacked` says how the workspace is laid out (with room for
  * tangent blocks or not); it must be the same for the forward, tangent and
- * backward passes of one batch, and tangent ≤ stacked. */
+ * backward passes of one batch, and tangent ≤ stacked. With tangent set
+ * (training on forces) callers use only grad: an architecture whose
+ * descriptors have no parameters (BPNN) may leave gd untouched there rather
+ * than form second derivatives of its descriptors. */
 struct tf_writer;
 struct tf_file;
 
