@@ -61,6 +61,7 @@ int cmd_demo(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
+int cmd_checkf(int argc, char **argv);
 
 /* A tn_progress_fn that draws "what: done/total" on a terminal; user is the
  * label (const char *). */

@@ -19,7 +19,8 @@ static const command commands[] = {
     {"train", cmd_train, "train a potential from a YAML config (resumable)"},
     {"eval", cmd_eval, "errors of a model on labelled data: tables and parity plots"},
     {"predict", cmd_predict, "write a model's energies, forces and atomic energies as extxyz"},
-    {"demo", cmd_demo, "generate the built-in default data set and summarize it"},
+    {"checkf", cmd_checkf, "check a model's forces (and stress) against finite differences"},
+    {"demo", cmd_demo, "train a small SchNet on built-in Ar/Kr data and report (the main job)"},
 };
 
 static void usage(FILE *out) {

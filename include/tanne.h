@@ -381,6 +381,27 @@ void tn_model_set_shifts(tn_model *m, const double *shift, double scale);
 tn_status tn_model_eval(tn_model *m, const tn_frame *frame, double *energy, double (*forces)[3],
                         double stress[3][3], double *atom_energies);
 
+/* Bytes of the floating type the networks compute in: 4 (float32, the
+ * default build) or 8 (a DOUBLE=1 build). */
+int tn_real_size(void);
+
+/* Analytic forces against finite differences of the model's own energy
+ * (fourth-order central differences with step h, Å), for atoms
+ * atoms[0..n_check) (atoms NULL: the first n_check), and for a periodic
+ * frame the stress against strain derivatives. Errors in eV/Å (stress
+ * eV/Å³). A model whose forces are −dE/dR gives errors at the round-off
+ * of its precision (float32 by default, see DOUBLE=1). */
+typedef struct tn_force_check {
+  int n_components;                     /* force components compared */
+  double max_err, rms_err;              /* |F_analytic − F_numeric| */
+  double max_force, rms_force;          /* |F_analytic|, for scale */
+  int worst_atom, worst_axis;           /* where max_err is (0-based) */
+  double worst_analytic, worst_numeric; /* the two values there */
+  double stress_max_err, stress_max;    /* NaN and 0 without a periodic cell */
+} tn_force_check;
+tn_status tn_model_check_forces(tn_model *m, const tn_frame *frame, double h, const int32_t *atoms,
+                                int n_check, tn_force_check *out);
+
 /* Model files: versioned, checksummed binary (architecture, options,
  * elements, shifts, units, parameters as float64). Saved atomically. */
 tn_status tn_model_save(tn_model *m, const char *path); /* errmsg on failure */

@@ -169,6 +169,26 @@ static void test_forces_and_stress_periodic(void) {
   tn_model_free(m);
 }
 
+/* tn_model_check_forces (the body of `tanne checkf`) finds forces and
+ * stress consistent in float64 to near round-off. */
+static void test_check_forces(void) {
+  int32_t el[2] = {18, 36};
+  tn_model *m = small_model(el, 2, 5.0, "gaussian");
+  CHECK(m != NULL);
+  if (!m) return;
+  config c;
+  make_crystal(&c, 5);
+  tn_frame fr = frame_of(&c);
+  tn_force_check chk;
+  int32_t atoms[2] = {3, 0};
+  CHECK_OK(tn_model_check_forces(m, &fr, 1e-4, atoms, 2, &chk));
+  CHECK(chk.n_components == 6 && chk.rms_force > 1e-3);
+  CHECK(chk.max_err <= 1e-8 * chk.rms_force);
+  CHECK(chk.worst_atom == 3 || chk.worst_atom == 0);
+  CHECK(!isnan(chk.stress_max_err) && chk.stress_max_err <= 1e-8 * chk.stress_max);
+  tn_model_free(m);
+}
+
 static void test_invariance(void) {
   int32_t el[3] = {1, 6, 8};
   tn_model *m = small_model(el, 3, 3.0, "gaussian");
@@ -503,6 +523,7 @@ int main(void) {
   }
   RUN(test_forces_molecule);
   RUN(test_forces_and_stress_periodic);
+  RUN(test_check_forces);
   RUN(test_invariance);
   RUN(test_supercell);
   RUN(test_loss_gradient_energy);

@@ -88,6 +88,9 @@ def test_usage_errors():
                        (["eval", "m.tnm", "d.xyz", "--subset", "test"], "needs --split"),
                        (["eval", "m.tnm", "d.xyz", "--split", "s", "--subset", "x"], "train, val"),
                        (["predict", "m.tnm", "d.xyz"], "no output file"),
+                       (["checkf", "m.tnm"], "at least one data file"),
+                       (["checkf", "m.tnm", "d.xyz", "--step", "1"], "0 < H <= 0.1"),
+                       (["checkf", "m.tnm", "d.xyz", "--atoms", "0"], "--atoms"),
                        (["predict", "m.tnm", "d.xyz", "-o", "d.xyz"], "also an input")):
         r = tanne(*args)
         assert r.returncode == 2, f"{args}: exit {r.returncode}: {r.stderr}"
@@ -335,6 +338,23 @@ def test_eval_atomic_energies_offset_removed():
     assert abs(fixed - 10) < 0.01 and abs(rmse - 10) < 0.01 and abs(worst - 10) < 0.01, r.stdout
 
 
+def test_checkf():
+    """checkf passes a trained model on periodic argon (forces and stress) at
+    the default tolerance, fails it at an impossible one (exit 1), and names
+    the atoms it compared."""
+    if not os.path.exists(MODEL):
+        return "the tiny run failed"
+    make_argon()
+    r = tanne("checkf", MODEL, AR, "--frames", "2", "--atoms", "4")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "2 frames checked, 0 failed" in r.stdout, r.stdout
+    assert "ar.xyz, frame 2" in r.stdout and "(stress, eV/Å³)" in r.stdout, r.stdout
+    rows = [line for line in r.stdout.splitlines() if "ar.xyz, frame" in line]
+    assert all(line.split()[3] == "12" for line in rows), rows  # 4 atoms x 3
+    r = tanne("checkf", MODEL, AR, "--frames", "1", "--atoms", "2", "--tol", "0")
+    assert r.returncode == 1 and "FAIL" in r.stdout and "1 failed" in r.stdout, r.stdout
+
+
 def test_corrupted_model():
     if not os.path.exists(MODEL):
         return "the tiny run failed"
@@ -407,7 +427,7 @@ def main():
                test_resume_to_more_epochs, test_resume_refuses_other_data,
                test_data_files_and_split_file,
                test_eval_table_and_files, test_predict_matches_eval,
-               test_eval_subset_of_a_split, test_eval_atomic_energies_offset_removed,
+               test_eval_subset_of_a_split, test_eval_atomic_energies_offset_removed, test_checkf,
                test_corrupted_model,
                test_unknown_element_and_columns, test_demo_report):
         case(fn)

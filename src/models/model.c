@@ -27,6 +27,8 @@ tn_model_options tn_model_options_default(void) {
   return o;
 }
 
+int tn_real_size(void) { return (int)sizeof(tn_real); }
+
 int model_element_index(const tn_model *m, int z) {
   for (int q = 0; q < m->n_elements; q++)
     if (m->elements[q] == z) return q;
