@@ -225,6 +225,7 @@ void model_work_free(model_work *w) {
   free(w->y);
   free(w->gy);
   free(w->gd);
+  free(w->ea);
   memset(w, 0, sizeof *w);
 }
 
@@ -241,7 +242,8 @@ tn_status model_work_reserve(model_work *w, const tn_model *m, int tangent, char
   }
   if (tn_grow((void **)&w->y, &w->cap_y, 2 * (int64_t)b->n_atoms + 2, sizeof *w->y) ||
       tn_grow((void **)&w->gy, &w->cap_gy, 2 * (int64_t)b->n_atoms + 2, sizeof *w->gy) ||
-      tn_grow((void **)&w->gd, &w->cap_gd, 6 * b->n_edges + 6, sizeof *w->gd))
+      tn_grow((void **)&w->gd, &w->cap_gd, 6 * b->n_edges + 6, sizeof *w->gd) ||
+      tn_grow((void **)&w->ea, &w->cap_ea, (int64_t)b->n_atoms + 1, sizeof *w->ea))
     return tn_fail(err, err_len, TN_STATUS_NO_MEMORY, "out of memory for a batch");
   return TN_STATUS_OK;
 }
@@ -281,13 +283,9 @@ tn_status tn_model_eval(tn_model *m, const tn_frame *frame, double *energy, doub
   if (st == TN_STATUS_OK) st = model_work_reserve(w, m, 0, m->errmsg, sizeof m->errmsg);
   if (st != TN_STATUS_OK) return st;
   int n = frame->n_atoms;
-  double *ea = atom_energies;
-  double local[64];
-  double *heap = NULL;
-  if (!ea && energy) {
-    ea = n <= 64 ? local : (heap = malloc((size_t)n * sizeof *heap));
-    if (!ea) return tn_fail(m->errmsg, sizeof m->errmsg, TN_STATUS_NO_MEMORY, "out of memory");
-  }
+  /* Atomic energies go to the work buffer when the caller wants only the
+   * total: no allocation once the work has seen a frame this large (MD). */
+  double *ea = atom_energies ? atom_energies : energy ? w->ea : NULL;
   double virial[1][3][3];
   model_predict(m, m->params, w, ea, forces, stress ? virial : NULL);
   if (energy) {
@@ -298,6 +296,5 @@ tn_status tn_model_eval(tn_model *m, const tn_frame *frame, double *energy, doub
   if (stress)
     for (int x = 0; x < 3; x++)
       for (int y = 0; y < 3; y++) stress[x][y] = virial[0][x][y] / volume;
-  free(heap);
   return TN_STATUS_OK;
 }
