@@ -48,7 +48,7 @@ typedef struct model_work {
   size_t ws_size;
   int stacked;          /* the workspace has room for tangents */
   tn_real *y, *gy, *gd; /* [2 n_atoms], [2 n_atoms], [2 n_edges][3] */
-  double *ea;            /* [n_atoms] atomic energies nobody asked for (eV) */
+  double *ea;           /* [n_atoms] atomic energies nobody asked for (eV) */
   int64_t cap_y, cap_gy, cap_gd, cap_ea;
 } model_work;
 
