@@ -39,11 +39,11 @@ static tn_frame frame_of(const config *c) {
 
 /* A small PaiNN: every part there, few parameters. basis and activation
  * "auto" unless given. */
-static tn_model *small_model(const int32_t *el, int ne, double cutoff, int shared,
-                             const char *basis, const char *activation) {
+static tn_model *sized_model(const int32_t *el, int ne, double cutoff, int shared,
+                             const char *basis, const char *activation, int features) {
   tn_model_options o = tn_model_options_default();
   snprintf(o.type, sizeof o.type, "painn");
-  o.features = FEAT;
+  o.features = features;
   o.interactions = 2;
   o.n_basis = 5;
   o.cutoff = cutoff;
@@ -60,6 +60,11 @@ static tn_model *small_model(const int32_t *el, int ne, double cutoff, int share
   double shift[3] = {-1.5, 0.25, -3.0};
   tn_model_set_shifts(m, shift, 0.7);
   return m;
+}
+
+static tn_model *small_model(const int32_t *el, int ne, double cutoff, int shared,
+                             const char *basis, const char *activation) {
+  return sized_model(el, ne, cutoff, shared, basis, activation, FEAT);
 }
 
 /* A molecule-like cluster: atoms on a jittered grid, 1.1-1.6 Å apart. */
@@ -371,7 +376,8 @@ static double batch_loss(tn_model *m, model_work *w, train_scratch *s, const tn_
 
 static void check_loss_gradient(const train_weights *wt, const char *what, int shared) {
   int32_t el[2] = {18, 36};
-  tn_model *m = small_model(el, 2, 4.5, shared, NULL, NULL);
+  /* 4 features: each parameter costs two loss evaluations */
+  tn_model *m = sized_model(el, 2, 4.5, shared, NULL, NULL, 4);
   tn_dataset *ds = labelled_set();
   CHECK(m && ds && ds->n_frames == 2);
   if (!m || !ds) return;
