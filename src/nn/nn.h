@@ -192,7 +192,7 @@ void nn_cfconv_backward(tn_real *gx, tn_real *gfilt, const tn_real *gy, const tn
 
 /* ======================================================================
  * Vector (equivariant) features, for PaiNN (Schütt, Unke & Gastegger,
- * ICML 2021). Files: vector.c, concat.c.
+ * ICML 2021). Files: vector.c, vconv.c, concat.c.
  *
  * A vector feature array v [n][3][F] holds, per atom, three rows (x, y, z)
  * of F features; its tangent block follows after n*3*F values, as for any
