@@ -6,7 +6,7 @@
 
 #include "model.h"
 
-static const model_arch *const archs[] = {&model_schnet};
+static const model_arch *const archs[] = {&model_schnet, &model_painn};
 
 const model_arch *model_arch_find(const char *name) {
   for (size_t q = 0; q < sizeof archs / sizeof archs[0]; q++)

@@ -95,6 +95,7 @@ typedef struct model_arch {
 } model_arch;
 
 extern const model_arch model_schnet;
+extern const model_arch model_painn;
 
 /* Looks an architecture up by name; NULL if unknown. */
 const model_arch *model_arch_find(const char *name);

@@ -190,4 +190,68 @@ void nn_cfconv_tangent(tn_real *y, const tn_real *x, const tn_real *filt, const 
 void nn_cfconv_backward(tn_real *gx, tn_real *gfilt, const tn_real *gy, const tn_real *x,
                         const tn_real *filt, const nn_graph *g, int w, int tangent);
 
+/* ======================================================================
+ * Vector (equivariant) features, for PaiNN (Schütt, Unke & Gastegger,
+ * ICML 2021). Files: vector.c, vconv.c, concat.c.
+ *
+ * A vector feature array v [n][3][F] holds, per atom, three rows (x, y, z)
+ * of F features; its tangent block follows after n*3*F values, as for any
+ * array of 3n rows of width F (so nn_dense on 3n rows is a linear map on the
+ * feature index, shared over x, y, z). Scalar features are [n][F]. Layer
+ * outputs that PaiNN splits into three F-blocks are [n][3F], blocks in the
+ * order given for each op. Conventions as above: stacked tangents, backward
+ * passes accumulate, gradient pointers documented as optional may be NULL.
+ * ====================================================================== */
+
+/* u [rows][3] = d / |d|, d [rows][3] non-zero (the edge directions) */
+void nn_unit_forward(tn_real *u, const tn_real *d, int rows);
+/* du = (dd - u (u·dd)) / |d| */
+void nn_unit_tangent(tn_real *u, const tn_real *d, int rows);
+void nn_unit_backward(tn_real *gd, const tn_real *gu, const tn_real *d, int rows, int tangent);
+
+/* n [rows][F] = sqrt(Σ_c v[rows][c][F]² + eps): the norm of each feature's
+ * 3-vector; eps > 0 makes it differentiable at v = 0 (schnetpack: 1e-8). */
+void nn_vnorm_forward(tn_real *n, const tn_real *v, int rows, int f, double eps);
+void nn_vnorm_tangent(tn_real *n, const tn_real *v, int rows, int f);
+/* needs the primal block of n from the forward pass */
+void nn_vnorm_backward(tn_real *gv, const tn_real *gn, const tn_real *v, const tn_real *n, int rows,
+                       int f, int tangent);
+
+/* y [rows][wa + wb] = [a [rows][wa], b [rows][wb]] */
+void nn_concat_forward(tn_real *y, const tn_real *a, const tn_real *b, int rows, int wa, int wb);
+void nn_concat_tangent(tn_real *y, const tn_real *a, const tn_real *b, int rows, int wa, int wb);
+/* ga or gb may be NULL */
+void nn_concat_backward(tn_real *ga, tn_real *gb, const tn_real *gy, int rows, int wa, int wb,
+                        int tangent);
+
+/* PaiNN message (eq. 7-8), gather, product and scatter fused: with
+ * m_k = x[j_k] ⊙ W[k] split into (m_vv, m_s, m_vs),
+ *   ys[a]    = Σ_{k in edges of a} m_s
+ *   yv[a][c] = Σ_{k in edges of a} m_vv ⊙ v[j_k][c] + m_vs u[k][c]
+ * x [n_atoms][3F] (the context φ(s)), W [n_edges][3F] (filters), v
+ * [n_atoms][3][F], u [n_edges][3] (unit edge vectors); ys [n_atoms][F], yv
+ * [n_atoms][3][F] are overwritten. */
+void nn_vconv_forward(tn_real *ys, tn_real *yv, const tn_real *x, const tn_real *filt,
+                      const tn_real *v, const tn_real *u, const nn_graph *g, int f);
+void nn_vconv_tangent(tn_real *ys, tn_real *yv, const tn_real *x, const tn_real *filt,
+                      const tn_real *v, const tn_real *u, const nn_graph *g, int f);
+/* gx, gfilt, gv, gu may each be NULL. */
+void nn_vconv_backward(tn_real *gx, tn_real *gfilt, tn_real *gv, tn_real *gu, const tn_real *gys,
+                       const tn_real *gyv, const tn_real *x, const tn_real *filt, const tn_real *v,
+                       const tn_real *u, const nn_graph *g, int f, int tangent);
+
+/* PaiNN update products (eq. 9-10): a [rows][3F] split (a_vv, a_sv, a_ss),
+ * U, V [rows][3][F] (the two linear maps of v);
+ *   yv[c] = a_vv ⊙ U[c]
+ *   ys    = a_sv ⊙ Σ_c U[c] ⊙ V[c] + a_ss
+ * ys [rows][F], yv [rows][3][F] are overwritten. */
+void nn_vmix_forward(tn_real *ys, tn_real *yv, const tn_real *a, const tn_real *uv,
+                     const tn_real *vv, int rows, int f);
+void nn_vmix_tangent(tn_real *ys, tn_real *yv, const tn_real *a, const tn_real *uv,
+                     const tn_real *vv, int rows, int f);
+/* ga, guv, gvv may each be NULL. */
+void nn_vmix_backward(tn_real *ga, tn_real *guv, tn_real *gvv, const tn_real *gys,
+                      const tn_real *gyv, const tn_real *a, const tn_real *uv, const tn_real *vv,
+                      int rows, int f, int tangent);
+
 #endif
