@@ -386,7 +386,7 @@ static void bench_ctx_free(bench_ctx *c) {
 
 /* Runs every workload on one architecture; 0 on success or skip. */
 static int bench_arch_run(const bench_arch *arch, const char *out, const tn_dataset *asp,
-                          tn_dataset *const boxes[2], const int box_n[2]) {
+                          tn_dataset *const boxes[2], const int box_n[2], int inputs_only) {
   tn_model_options opt = tn_model_options_default();
   snprintf(opt.type, sizeof opt.type, "%s", arch->type);
   if (arch->options) arch->options(&opt);
@@ -443,6 +443,7 @@ static int bench_arch_run(const bench_arch *arch, const char *out, const tn_data
   fprintf(tsv, "model\t%s\nthreads\t%d\nreal_size\t%d\nn_params\t%lld\n", arch->type,
           omp_get_max_threads(), tn_real_size(), (long long)m->n_params);
   fprintf(tsv, "gemm_peak_1\t%.6e\ngemm_peak_all\t%.6e\n", peak_1, peak_all);
+  fprintf(tsv, "w_energy\t%.17g\nw_forces\t%.17g\nlr\t%.17g\n", c.wt.energy, c.wt.forces, c.lr);
   if (asp) {
     double de, df;
     if (batch_consistency(&c, &de, &df)) {
@@ -451,6 +452,7 @@ static int bench_arch_run(const bench_arch *arch, const char *out, const tn_data
     }
     printf("batch 64 against batch 1: max |ΔE| %.2e eV, max |ΔF| %.2e eV/Å\n", de, df);
   }
+  if (inputs_only) goto commit;
 
   bench_timing t;
   printf("times include the neighbor lists; GEMM = share of the time inside nn_gemm, at the\n"
@@ -486,6 +488,7 @@ static int bench_arch_run(const bench_arch *arch, const char *out, const tn_data
     printf("  training throughput: %.1f frames/s\n", TRAIN_BATCH * steps / t.median);
     fprintf(tsv, "train_b16_frames_per_s\t%.6e\n", TRAIN_BATCH * steps / t.median);
   }
+commit:
   /* tanne.tsv only for a complete run: torch compares nothing else */
   rc = tn_commit_file(tsv, tsv_tmp, tsv_path, c.err, sizeof c.err) == TN_STATUS_OK ? 0 : -1;
   tsv = NULL;
@@ -500,7 +503,14 @@ done:
   return rc;
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+  /* --inputs-only: the model, the inputs and tanne's outputs, no timing (the
+   * float64 agreement check of torch_models.py runs on a DOUBLE=1 build) */
+  int inputs_only = argc == 2 && !strcmp(argv[1], "--inputs-only");
+  if (argc > 2 || (argc == 2 && !inputs_only)) {
+    fprintf(stderr, "usage: %s [--inputs-only]   (output folder: $TANNE_BENCH_OUT)\n", argv[0]);
+    return 2;
+  }
   const char *out = getenv("TANNE_BENCH_OUT");
   if (!out || !*out) out = "build/bench-out";
   const char *root = getenv("TANNE_DATA");
@@ -548,17 +558,19 @@ int main(void) {
   printf("argon: periodic cubic boxes at %.4f atoms/Å³ (jittered lattice, shuffled order)\n",
          AR_DENSITY);
 
-  omp_set_num_threads(1);
-  peak_1 = bench_gemm_peak(GEMM_PEAK_N, 3);
-  omp_set_num_threads(threads);
-  peak_all = bench_gemm_peak(GEMM_PEAK_N, 3);
-  printf("GEMM peak, nn_gemm (%s) on %d x %d matrices: %.1f GFLOP/s on 1 thread, %.1f on %d\n",
-         tn_real_size() == 4 ? "sgemm" : "dgemm", GEMM_PEAK_N, GEMM_PEAK_N, 1e-9 * peak_1,
-         1e-9 * peak_all, threads);
+  if (!inputs_only) {
+    omp_set_num_threads(1);
+    peak_1 = bench_gemm_peak(GEMM_PEAK_N, 3);
+    omp_set_num_threads(threads);
+    peak_all = bench_gemm_peak(GEMM_PEAK_N, 3);
+    printf("GEMM peak, nn_gemm (%s) on %d x %d matrices: %.1f GFLOP/s on 1 thread, %.1f on %d\n",
+           tn_real_size() == 4 ? "sgemm" : "dgemm", GEMM_PEAK_N, GEMM_PEAK_N, 1e-9 * peak_1,
+           1e-9 * peak_all, threads);
+  }
 
   rc = 0;
   for (size_t q = 0; q < sizeof archs / sizeof archs[0] && !rc; q++)
-    rc = bench_arch_run(&archs[q], out, asp, boxes, box_n) ? 1 : 0;
+    rc = bench_arch_run(&archs[q], out, asp, boxes, box_n, inputs_only) ? 1 : 0;
   printf("\n");
   print_load("at end");
 done:
