@@ -97,9 +97,18 @@ $(BUILD)/bench/gemm_stats.o: src/nn/gemm.c $(wildcard include/*.h src/*/*.h)
 $(BUILD)/bench/bench_models: $(BUILD)/bench/bench_models.o $(BENCH_MODELS_OBJ) $(BUILD)/libtanne.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# The float64 agreement check needs the DOUBLE=1 build's outputs (no timing).
+ifeq ($(DOUBLE),1)
+  BENCH_F64 := $(BUILD)/bench/bench_models
+else
+  BENCH_F64 := $(BUILD)-double/bench/bench_models
+endif
 bench: $(BENCH_BIN)
+	@$(MAKE) --no-print-directory DOUBLE=1 $(BENCH_F64)
 	@for b in $(BENCH_BIN); do TANNE_BENCH_OUT=$(BENCH_OUT) $$b || exit 1; done
-	@if [ -x /usr/bin/python3 ]; then /usr/bin/python3 bench/torch_models.py $(BENCH_OUT) || exit 1; \
+	@TANNE_BENCH_OUT=$(BENCH_OUT)-float64 $(BENCH_F64) --inputs-only > /dev/null
+	@if [ -x /usr/bin/python3 ]; then \
+	  /usr/bin/python3 bench/torch_models.py $(BENCH_OUT) $(BENCH_OUT)-float64 || exit 1; \
 	else echo "torch comparison skipped: /usr/bin/python3 is absent"; fi
 
 demo: all
