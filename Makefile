@@ -83,8 +83,33 @@ fd-tests:
 	@$(MAKE) --no-print-directory DOUBLE=1 fd-tests
 endif
 
+# bench_models links its helpers (bench/models_*.c) and a copy of nn_gemm
+# built with flop and time counters (TN_GEMM_STATS), which takes the place of
+# the library's. Its output folder then feeds bench/torch_models.py, which
+# times the same networks in PyTorch (skipped, with the reason, without it).
+BENCH_OUT ?= $(BUILD)/bench-out
+BENCH_MODELS_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(sort $(wildcard bench/models_*.c))) \
+                    $(BUILD)/bench/gemm_stats.o
+$(BUILD)/bench/bench_models.o $(BENCH_MODELS_OBJ): $(wildcard bench/*.h)
+$(BUILD)/bench/gemm_stats.o: src/nn/gemm.c $(wildcard include/*.h src/*/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DTN_GEMM_STATS -c $< -o $@
+$(BUILD)/bench/bench_models: $(BUILD)/bench/bench_models.o $(BENCH_MODELS_OBJ) $(BUILD)/libtanne.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The float64 agreement check needs the DOUBLE=1 build's outputs (no timing).
+ifeq ($(DOUBLE),1)
+  BENCH_F64 := $(BUILD)/bench/bench_models
+else
+  BENCH_F64 := $(BUILD)-double/bench/bench_models
+endif
 bench: $(BENCH_BIN)
-	@for b in $(BENCH_BIN); do $$b || exit 1; done
+	@$(MAKE) --no-print-directory DOUBLE=1 $(BENCH_F64)
+	@for b in $(BENCH_BIN); do TANNE_BENCH_OUT=$(BENCH_OUT) $$b || exit 1; done
+	@TANNE_BENCH_OUT=$(BENCH_OUT)-float64 $(BENCH_F64) --inputs-only > /dev/null
+	@if [ -x /usr/bin/python3 ]; then \
+	  /usr/bin/python3 bench/torch_models.py $(BENCH_OUT) $(BENCH_OUT)-float64 || exit 1; \
+	else echo "torch comparison skipped: /usr/bin/python3 is absent"; fi
 
 demo: all
 	./$(BUILD)/tanne demo

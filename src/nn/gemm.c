@@ -17,6 +17,52 @@
 /* Below this many multiply-adds a parallel region costs more than it saves. */
 #define NN_GEMM_OMP_MIN (1 << 17)
 
+#ifdef TN_GEMM_STATS
+/* Flop and time counters for bench/bench_models, which links its own copy of
+ * this file built with -DTN_GEMM_STATS; the library never has them (they are
+ * mutable global state). Every product counts 2 m n k flops and the wall
+ * time of its call, so flops / seconds is the rate the dense layers get.
+ * Calls from inside a parallel region would count overlapping times. */
+#include <time.h>
+
+static double gemm_stats_flops, gemm_stats_seconds;
+static int64_t gemm_stats_calls;
+
+void nn_gemm_stats_reset(void);
+void nn_gemm_stats_get(double *flops, double *seconds, int64_t *calls);
+
+void nn_gemm_stats_reset(void) {
+  gemm_stats_flops = gemm_stats_seconds = 0;
+  gemm_stats_calls = 0;
+}
+
+void nn_gemm_stats_get(double *flops, double *seconds, int64_t *calls) {
+  *flops = gemm_stats_flops;
+  *seconds = gemm_stats_seconds;
+  *calls = gemm_stats_calls;
+}
+
+static double gemm_stats_now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+#define GEMM_STATS_START() double gemm_stats_t0 = gemm_stats_now()
+#define GEMM_STATS_STOP(m, n, k)                                                                   \
+  do {                                                                                             \
+    double dt_ = gemm_stats_now() - gemm_stats_t0;                                                 \
+    _Pragma("omp critical(nn_gemm_stats)") {                                                       \
+      gemm_stats_flops += 2.0 * (double)(m) * (double)(n) * (double)(k);                           \
+      gemm_stats_seconds += dt_;                                                                   \
+      gemm_stats_calls++;                                                                          \
+    }                                                                                              \
+  } while (0)
+#else
+#define GEMM_STATS_START()       ((void)0)
+#define GEMM_STATS_STOP(m, n, k) ((void)0)
+#endif
+
 static pthread_once_t blas_threads_once = PTHREAD_ONCE_INIT;
 
 static void blas_single_thread(void) { openblas_set_num_threads(1); }
@@ -50,6 +96,7 @@ void nn_gemm(int trans_a, int trans_b, int m, int n, int k, tn_real alpha, const
     return;
   }
   pthread_once(&blas_threads_once, blas_single_thread);
+  GEMM_STATS_START();
   enum CBLAS_TRANSPOSE ta = trans_a ? CblasTrans : CblasNoTrans;
   enum CBLAS_TRANSPOSE tb = trans_b ? CblasTrans : CblasNoTrans;
   double work = (double)m * n * k;
@@ -77,4 +124,5 @@ void nn_gemm(int trans_a, int trans_b, int m, int n, int k, tn_real alpha, const
       }
     }
   }
+  GEMM_STATS_STOP(m, n, k);
 }
