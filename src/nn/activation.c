@@ -27,7 +27,7 @@ int nn_act_from_name(const char *name) {
 
 /* sigmoid(x) in *s and 1 - sigmoid(x) in *c, both without cancellation */
 static inline void act_sigmoid(tn_real x, tn_real *s, tn_real *c) {
-  tn_real t = nn_exp(-(x < 0 ? -x : x));
+  tn_real t = nn_exp_neg(-(x < 0 ? -x : x));
   tn_real inv = 1 / (1 + t);
   *s = x >= 0 ? inv : t * inv;
   *c = x >= 0 ? t * inv : inv;
@@ -38,8 +38,8 @@ static inline tn_real act_value(nn_act f, tn_real x) {
   switch (f) {
   case NN_ACT_SSP: {
     /* Schütt et al. (2018), SchNet: ln(1 + e^x) - ln 2, so that ssp(0) = 0 */
-    tn_real t = nn_exp(-(x < 0 ? -x : x));
-    return (x > 0 ? x : 0) + nn_log1p(t) - (tn_real)M_LN2;
+    tn_real t = nn_exp_neg(-(x < 0 ? -x : x));
+    return (x > 0 ? x : 0) + nn_log1p_unit(t) - (tn_real)M_LN2;
   }
   case NN_ACT_SILU: /* Elfwing et al. (2018); Schütt et al. (2021), PaiNN */
     act_sigmoid(x, &s, &c);
@@ -86,7 +86,7 @@ static inline tn_real act_d1(nn_act f, tn_real x) {
 /* y [n] = f(a [n]) */
 void nn_act_forward(tn_real *y, const tn_real *a, size_t n, nn_act f) {
   int64_t len = (int64_t)n;
-#pragma omp parallel for schedule(static) if (len >= NN_OMP_MIN)
+#pragma omp parallel for simd schedule(static) if (len >= NN_OMP_MIN)
   for (int64_t q = 0; q < len; q++) y[q] = act_value(f, a[q]);
 }
 
@@ -95,7 +95,7 @@ void nn_act_tangent(tn_real *y, const tn_real *a, size_t n, nn_act f) {
   int64_t len = (int64_t)n;
   const tn_real *da = a + n;
   tn_real *dy = y + n;
-#pragma omp parallel for schedule(static) if (len >= NN_OMP_MIN)
+#pragma omp parallel for simd schedule(static) if (len >= NN_OMP_MIN)
   for (int64_t q = 0; q < len; q++) dy[q] = act_d1(f, a[q]) * da[q];
 }
 
@@ -105,13 +105,13 @@ void nn_act_backward(tn_real *ga, const tn_real *gy, const tn_real *a, size_t n,
                      int tangent) {
   int64_t len = (int64_t)n;
   if (!tangent) {
-#pragma omp parallel for schedule(static) if (len >= NN_OMP_MIN)
+#pragma omp parallel for simd schedule(static) if (len >= NN_OMP_MIN)
     for (int64_t q = 0; q < len; q++) ga[q] += act_d1(f, a[q]) * gy[q];
     return;
   }
   const tn_real *da = a + n, *gdy = gy + n;
   tn_real *gda = ga + n;
-#pragma omp parallel for schedule(static) if (len >= NN_OMP_MIN)
+#pragma omp parallel for simd schedule(static) if (len >= NN_OMP_MIN)
   for (int64_t q = 0; q < len; q++) {
     tn_real d1, d2;
     act_d12(f, a[q], &d1, &d2);
