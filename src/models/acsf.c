@@ -18,31 +18,32 @@ const char *acsf_cut_name(int type) {
   return type >= 0 && type < ACSF_CUT_COUNT ? cut_names[type] : "unknown";
 }
 
-/* The polynomial and exponential cores f(x), f'(x) on 0 ≤ x < 1
- * (n2p2's CoreFunction, Singraber et al. 2019). */
+/* The polynomial and exponential cores f(x), f'(x) on 0 ≤ x < 1 (n2p2's
+ * CoreFunction, Singraber et al. 2019). The polynomials are written with
+ * their (1 − x)^k factor, which keeps full relative precision near r_c. */
 static void core_eval(int type, double x, double *f, double *df) {
-  double x2 = x * x;
+  double u = 1.0 - x, x2 = x * x, u2 = u * u;
   switch (type) {
-  case ACSF_CUT_POLY1:
-    *f = (2.0 * x - 3.0) * x2 + 1.0;
-    *df = 6.0 * x * (x - 1.0);
+  case ACSF_CUT_POLY1: /* (2x − 3)x² + 1 */
+    *f = u2 * (2.0 * x + 1.0);
+    *df = -6.0 * x * u;
     break;
-  case ACSF_CUT_POLY2:
-    *f = ((15.0 - 6.0 * x) * x - 10.0) * x2 * x + 1.0;
-    *df = -30.0 * x2 * (x - 1.0) * (x - 1.0);
+  case ACSF_CUT_POLY2: /* ((15 − 6x)x − 10)x³ + 1 */
+    *f = u2 * u * ((6.0 * x + 3.0) * x + 1.0);
+    *df = -30.0 * x2 * u2;
     break;
-  case ACSF_CUT_POLY3:
-    *f = (x * (x * (20.0 * x - 70.0) + 84.0) - 35.0) * x2 * x2 + 1.0;
-    *df = 140.0 * x2 * x * (x - 1.0) * (x - 1.0) * (x - 1.0);
+  case ACSF_CUT_POLY3: /* (x(x(20x − 70) + 84) − 35)x⁴ + 1 */
+    *f = u2 * u2 * (((20.0 * x + 10.0) * x + 4.0) * x + 1.0);
+    *df = -140.0 * x2 * x * u2 * u;
     break;
-  case ACSF_CUT_POLY4:
-    *f = (x * (x * ((315.0 - 70.0 * x) * x - 540.0) + 420.0) - 126.0) * x2 * x2 * x + 1.0;
-    *df = -630.0 * x2 * x2 * (x - 1.0) * (x - 1.0) * (x - 1.0) * (x - 1.0);
+  case ACSF_CUT_POLY4: /* (x(x((315 − 70x)x − 540) + 420) − 126)x⁵ + 1 */
+    *f = u2 * u2 * u * ((((70.0 * x + 35.0) * x + 15.0) * x + 5.0) * x + 1.0);
+    *df = -630.0 * x2 * x2 * u2 * u2;
     break;
   default: { /* ACSF_CUT_EXP: e^{1 − 1/(1 − x²)} */
-    double u = 1.0 - x2;
-    *f = exp(1.0 - 1.0 / u);
-    *df = *f * (-2.0 * x / (u * u));
+    double v = 1.0 - x2;
+    *f = exp(1.0 - 1.0 / v);
+    *df = *f * (-2.0 * x / (v * v));
     break;
   }
   }
