@@ -340,6 +340,10 @@ typedef struct bp_ws {
 
 #define BP_ARRAYS_PER_ELEMENT (2 * BP_MAX_HIDDEN + 6)
 
+/* Threads only pay off above this much descriptor work (edges × functions):
+ * on small batches their start-up costs more than the loop. */
+#define BP_OMP_MIN 16384
+
 /* Lays out the views from base (NULL only counts). With type NULL it
  * returns a bound for any batch of n atoms (element counts unknown). */
 static size_t ws_map(bp_ws *w, const bp_layout *L, void *base, int n, int64_t e,
@@ -405,7 +409,7 @@ static void bpnn_forward(const tn_model *m, const tn_real *p, void *ws, int stac
   for (int a = 0; a < n; a++) w.pos[a] = count[b->type[a]]++;
   const double(*sc)[3] = (const double(*)[3])bp_scales(L);
   int per_edge = acsf_scratch_per_edge(L->n_radii);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (b->n_edges * L->max_sf >= BP_OMP_MIN)
   for (int a = 0; a < n; a++) {
     int t = b->type[a], ns = L->el[t].n_sf;
     acsf_set set = set_of(L, t);
@@ -439,7 +443,7 @@ static void bpnn_tangent(const tn_model *m, const tn_real *p, void *ws, const mo
   int n = b->n_atoms;
   const double(*sc)[3] = (const double(*)[3])bp_scales(L);
   const tn_real *dd = b->d + 3 * b->n_edges; /* tangent block of the edge vectors */
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (b->n_edges * L->max_sf >= BP_OMP_MIN)
   for (int a = 0; a < n; a++) {
     int t = b->type[a], ns = L->el[t].n_sf;
     const bp_block *B = &w.blk[t];
@@ -505,7 +509,7 @@ static void bpnn_backward(const tn_model *m, const tn_real *p, void *ws, int sta
   }
   if (!want_gd) return;
   const double(*sc)[3] = (const double(*)[3])bp_scales(L);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (b->n_edges * L->max_sf >= BP_OMP_MIN)
   for (int a = 0; a < n; a++) {
     int t = b->type[a], ns = L->el[t].n_sf;
     tn_real *gg = w.blk[t].gx0 + (size_t)w.pos[a] * ns;
