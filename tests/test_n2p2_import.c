@@ -58,7 +58,7 @@ static int read_rows(const char *dir, const char *name, int nv, int *frame, doub
 }
 
 typedef struct worst {
-  double energy, forces, atoms; /* max relative errors */
+  double energy, forces, atoms, atoms_nomean; /* max relative errors */
 } worst;
 
 static double relerr(double got, double want, double scale) {
@@ -112,9 +112,14 @@ static void check_fixture(const char *name, const char *eunit, const char *lunit
         double r = relerr(f[3 * a + x], vf[3 * (a0 + a) + x] * eu / lu, 1e-6 * fbig * eu / lu);
         if (r > w->forces) w->forces = r;
       }
-      /* n2p2 writes atomic energies without the mean energy */
+      /* n2p2 writes atomic energies without the mean energy; compared
+       * without it too, relative to the frame's largest */
       double r = relerr(ea[a], (va[a0 + a] + mean) * eu, 0.0);
       if (r > w->atoms) w->atoms = r;
+      double abig = 0.0;
+      for (int b = 0; b < frame.n_atoms; b++) abig = fmax(abig, fabs(va[a0 + b]));
+      r = fabs(ea[a] / eu - mean - va[a0 + a]) / abig;
+      if (r > w->atoms_nomean) w->atoms_nomean = r;
     }
   }
   free(f);
@@ -143,11 +148,139 @@ static void test_fixtures(void) {
   check_fixture("H2O_RPBE-D3", "Hartree", "Bohr", &h);
   check_fixture("Cu2S_PBE", "eV", "Angstrom", &c);
   fprintf(stderr,
-          "  max relative error vs n2p2: H2O energy %.2g forces %.2g atomic %.2g; "
-          "Cu2S energy %.2g forces %.2g atomic %.2g\n",
-          h.energy, h.forces, h.atoms, c.energy, c.forces, c.atoms);
-  CHECK(h.energy <= TOL && h.forces <= TOL && h.atoms <= TOL);
-  CHECK(c.energy <= TOL && c.forces <= TOL && c.atoms <= TOL);
+          "  max relative error vs n2p2: H2O energy %.2g forces %.2g atomic %.2g (%.2g without "
+          "the mean); Cu2S energy %.2g forces %.2g atomic %.2g (%.2g)\n",
+          h.energy, h.forces, h.atoms, h.atoms_nomean, c.energy, c.forces, c.atoms, c.atoms_nomean);
+  CHECK(h.energy <= TOL && h.forces <= TOL && h.atoms <= TOL && h.atoms_nomean <= TOL);
+  CHECK(c.energy <= TOL && c.forces <= TOL && c.atoms <= TOL && c.atoms_nomean <= TOL);
+}
+
+/* ---- bad inputs: a copy of the Cu2S folder, damaged one way at a time */
+
+static char *slurp(const char *path) {
+  char *data = NULL, err[256];
+  size_t len = 0;
+  return tn_read_file(path, &data, &len, err, sizeof err) == TN_STATUS_OK ? data : NULL;
+}
+
+static void spill(const char *path, const char *text) {
+  FILE *f = fopen(path, "wb");
+  if (!f) return;
+  fputs(text, f);
+  fclose(f);
+}
+
+/* A fresh copy of Cu2S_PBE's potential files in dir. */
+static void copy_potential(const char *dir) {
+  static const char *const files[4] = {"input.nn", "scaling.data", "weights.016.data",
+                                       "weights.029.data"};
+  mkdir(dir, 0755);
+  for (int q = 0; q < 4; q++) {
+    char src[600], dst[600];
+    snprintf(src, sizeof src, FIXTURES "/Cu2S_PBE/%s", files[q]);
+    snprintf(dst, sizeof dst, "%s/%s", dir, files[q]);
+    char *t = slurp(src);
+    if (t) spill(dst, t);
+    free(t);
+  }
+}
+
+/* Replaces the first occurrence of find in dir/file by put. */
+static void edit(const char *dir, const char *file, const char *find, const char *put) {
+  char path[600];
+  snprintf(path, sizeof path, "%s/%s", dir, file);
+  char *t = slurp(path);
+  char *at = t ? strstr(t, find) : NULL;
+  CHECK(at != NULL);
+  if (!at) {
+    free(t);
+    return;
+  }
+  size_t n = strlen(t) + strlen(put) + 1;
+  char *u = malloc(n);
+  snprintf(u, n, "%.*s%s%s", (int)(at - t), t, put, at + strlen(find));
+  spill(path, u);
+  free(u);
+  free(t);
+}
+
+static void expect_refusal(const char *dir, tn_status want, const char *msg) {
+  tn_model *m = NULL;
+  char err[512];
+  tn_status st = tn_model_import_n2p2(&m, dir, 1.0, 1.0, err, sizeof err);
+  if (st != want || !strstr(err, msg))
+    fprintf(stderr, "  got '%s' (%s), wanted '%s' (%s)\n", err, tn_status_str(st), msg,
+            tn_status_str(want));
+  CHECK(st == want && m == NULL);
+  CHECK(strstr(err, msg) != NULL);
+}
+
+static void test_bad_inputs(void) {
+  if (!have_fixtures()) SKIP("no n2p2 fixtures at " FIXTURES);
+  const char *dir = harness_tmp("cu2s");
+  char path[600];
+  /* missing files */
+  copy_potential(dir);
+  snprintf(path, sizeof path, "%s/weights.029.data", dir);
+  remove(path);
+  expect_refusal(dir, TN_STATUS_IO, "weights.029.data: cannot open");
+  copy_potential(dir);
+  snprintf(path, sizeof path, "%s/scaling.data", dir);
+  remove(path);
+  expect_refusal(dir, TN_STATUS_IO, "scaling.data: cannot open");
+  expect_refusal(harness_tmp("nothing-here"), TN_STATUS_IO, "input.nn: cannot open");
+  /* a truncated weights file: its last lines gone */
+  copy_potential(dir);
+  snprintf(path, sizeof path, "%s/weights.016.data", dir);
+  char *t = slurp(path);
+  if (t) {
+    size_t n = strlen(t);
+    for (int k = 0; k < 4 && n > 0; k++)
+      while (n > 0 && t[--n] != '\n') {
+      }
+    t[n + 1] = '\0';
+    spill(path, t);
+    free(t);
+  }
+  expect_refusal(dir, TN_STATUS_BAD_INPUT, "weights.016.data: truncated");
+  /* a weights line out of place */
+  copy_potential(dir);
+  edit(dir, "weights.029.data", " a         2     0     1     1     2",
+       " a         2     0     1     1     3");
+  expect_refusal(dir, TN_STATUS_BAD_INPUT, "weights.029.data:18: expected connection 2");
+  /* input.nn: an unknown keyword, an unsupported one, a bad value, a
+   * missing one, an unsupported symmetry function and activation */
+  copy_potential(dir);
+  edit(dir, "input.nn", "random_seed 3", "random_sed 3");
+  expect_refusal(dir, TN_STATUS_UNSUPPORTED, "input.nn:45: unknown keyword 'random_sed'");
+  copy_potential(dir);
+  edit(dir, "input.nn", "#normalize_nodes", "normalize_nodes");
+  expect_refusal(dir, TN_STATUS_UNSUPPORTED, "keyword 'normalize_nodes' changes predictions");
+  copy_potential(dir);
+  edit(dir, "input.nn", "cutoff_type                     6 0.0",
+       "cutoff_type                     6 1.5");
+  expect_refusal(dir, TN_STATUS_BAD_INPUT, "input.nn:25: keyword 'cutoff_type': bad");
+  copy_potential(dir);
+  edit(dir, "input.nn", "global_activation_short", "#");
+  expect_refusal(dir, TN_STATUS_NOT_FOUND, "keyword 'global_activation_short' missing");
+  copy_potential(dir);
+  edit(dir, "input.nn", "p p l", "p r l");
+  expect_refusal(dir, TN_STATUS_UNSUPPORTED, "activation 'r' is not supported");
+  copy_potential(dir);
+  edit(dir, "input.nn", "symfunction_short S  2 S  2.000E+00 1.500E+00 6.000E+00",
+       "symfunction_short S 12 S  2.000E+00 1.500E+00 6.000E+00");
+  expect_refusal(dir, TN_STATUS_UNSUPPORTED, "keyword 'symfunction_short': type 12 is not");
+  copy_potential(dir);
+  edit(dir, "input.nn", "symfunction_short S  2 S  2.000E+00 1.500E+00 6.000E+00",
+       "symfunction_short S  2 Xe 2.000E+00 1.500E+00 6.000E+00");
+  expect_refusal(dir, TN_STATUS_BAD_INPUT, "an element not listed in 'elements'");
+  /* scaling.data out of order */
+  copy_potential(dir);
+  edit(dir, "scaling.data", "         1          2 ", "         1          3 ");
+  expect_refusal(dir, TN_STATUS_BAD_INPUT, "scaling.data:17: element 1 function 3 where 1 2");
+  tn_model *m = NULL;
+  char err[256];
+  CHECK(tn_model_import_n2p2(&m, dir, -1.0, 1.0, err, sizeof err) == TN_STATUS_INVALID_ARG);
 }
 
 int main(void) {
@@ -156,5 +289,6 @@ int main(void) {
     return 1;
   }
   RUN(test_fixtures);
+  RUN(test_bad_inputs);
   return harness_finish();
 }
