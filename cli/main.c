@@ -20,6 +20,7 @@ static const command commands[] = {
     {"eval", cmd_eval, "errors of a model on labelled data: tables and parity plots"},
     {"predict", cmd_predict, "write a model's energies, forces and atomic energies as extxyz"},
     {"demo", cmd_demo, "generate the built-in default data set and summarize it"},
+    {"import-n2p2", cmd_import_n2p2, "convert an n2p2 Behler-Parrinello potential to a model"},
 };
 
 static void usage(FILE *out) {
