@@ -225,13 +225,18 @@ tn_status bp_layout_install(tn_model *m, bp_layout *L, char *err, size_t err_len
                  next);
     goto fail;
   }
-  tn_real *p = calloc(off ? off : 1, sizeof *p);
-  if (!p) {
-    st = tn_fail(err, err_len, TN_STATUS_NO_MEMORY, "bpnn: out of memory for %zu parameters", off);
-    goto fail;
+  /* A model being set up (tn_model_create) has no params yet and allocates
+   * them after setup; a complete one gets a zeroed block of the new size. */
+  if (m->params) {
+    tn_real *p = calloc(off ? off : 1, sizeof *p);
+    if (!p) {
+      st =
+          tn_fail(err, err_len, TN_STATUS_NO_MEMORY, "bpnn: out of memory for %zu parameters", off);
+      goto fail;
+    }
+    free(m->params);
+    m->params = p;
   }
-  free(m->params);
-  m->params = p;
   m->n_params = off;
   free(m->layout);
   m->layout = L;

@@ -92,8 +92,8 @@ static inline double (*bp_scales(const bp_layout *L))[3] {
 bp_layout *bp_layout_alloc(int n_sf);
 /* Checks a filled layout (element blocks, functions, widths, activations),
  * assigns the radius slots, lays out the dense layers, and makes it m's
- * layout: m->n_params changes and m->params is reallocated to zeros. Takes
- * ownership of L (freed on failure). */
+ * layout: m->n_params changes and m->params, when already allocated, is
+ * reallocated to zeros. Takes ownership of L (freed on failure). */
 tn_status bp_layout_install(tn_model *m, bp_layout *L, char *err, size_t err_len);
 
 /* model-file sections and fit_data (bpnn_extra.c) */
