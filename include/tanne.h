@@ -455,7 +455,10 @@ typedef struct tn_train_config {
   } data;
   tn_model_options model; /* model.type schnet, model.features 128, model.interactions 3,
                            model.n_basis 20, model.basis auto, model.cutoff 5.0,
-                           model.activation auto, model.shared_filters 0 */
+                           model.activation auto, model.shared_filters 0,
+                           model.acsf_radial 8, model.acsf_angular 4,
+                           model.acsf_angular_kind wide, model.acsf_cutoff cos,
+                           model.acsf_scaling sigma */
   struct {
     double energy;          /* loss.energy: w_E on MSE(E per atom), 1.0 */
     double forces;          /* loss.forces: w_F on MSE(F components), 10.0 */

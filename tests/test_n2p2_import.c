@@ -282,6 +282,14 @@ static void test_bad_inputs(void) {
   copy_potential(dir);
   edit(dir, "scaling.data", "         1          2 ", "         1          3 ");
   expect_refusal(dir, TN_STATUS_BAD_INPUT, "scaling.data:17: element 1 function 3 where 1 2");
+  /* nine distinct cutoff radii: more than a model holds */
+  copy_potential(dir);
+  for (int q = 1; q <= 9; q++) {
+    char put[64];
+    snprintf(put, sizeof put, "5.%d00E+00\nsymfunction_short", q);
+    edit(dir, "input.nn", "6.000E+00\nsymfunction_short", put);
+  }
+  expect_refusal(dir, TN_STATUS_UNSUPPORTED, "more than 8 distinct cutoff radii");
   tn_model *m = NULL;
   char err[256];
   CHECK(tn_model_import_n2p2(&m, dir, -1.0, 1.0, err, sizeof err) == TN_STATUS_INVALID_ARG);
