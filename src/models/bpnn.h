@@ -1,6 +1,7 @@
 /* Internal to src/models: the layout of a Behler–Parrinello network, shared
- * by bpnn.c (the architecture), bpnn_extra.c (model-file sections and the
- * fit of scaling statistics) and n2p2_import.c.
+ * by bpnn.c (the architecture), bpnn_layout.c (checks and the default grid),
+ * bpnn_extra.c (model-file sections and the fit of scaling statistics) and
+ * n2p2_import.c.
  *
  * A BPNN is, per element Z, a list of symmetry functions G (acsf.h), an
  * affine scaling of each, G̃ = s_min + a (G − c), and a dense network
@@ -95,6 +96,9 @@ bp_layout *bp_layout_alloc(int n_sf);
  * layout: m->n_params changes and m->params, when already allocated, is
  * reallocated to zeros. Takes ownership of L (freed on failure). */
 tn_status bp_layout_install(tn_model *m, bp_layout *L, char *err, size_t err_len);
+
+/* model_arch.setup: the grid of the options (bpnn_layout.c). */
+tn_status bpnn_setup(tn_model *m, char *err, size_t err_len);
 
 /* model-file sections and fit_data (bpnn_extra.c) */
 tn_status bpnn_save_extra(struct tf_writer *w, const tn_model *m);
