@@ -58,6 +58,7 @@ int cmd_convert(int argc, char **argv);
 int cmd_generate(int argc, char **argv);
 int cmd_split(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_import_n2p2(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_predict(int argc, char **argv);

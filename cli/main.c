@@ -20,6 +20,7 @@ static const command commands[] = {
     {"eval", cmd_eval, "errors of a model on labelled data: tables and parity plots"},
     {"predict", cmd_predict, "write a model's energies, forces and atomic energies as extxyz"},
     {"checkf", cmd_checkf, "check a model's forces (and stress) against finite differences"},
+    {"import-n2p2", cmd_import_n2p2, "convert an n2p2 Behler-Parrinello potential to a model"},
     {"demo", cmd_demo, "train a small SchNet on built-in Ar/Kr data and report (the main job)"},
 };
 

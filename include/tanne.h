@@ -336,14 +336,31 @@ tn_status tn_noble_gas_generate(tn_dataset *ds, const tn_noble_gas *pot,
 typedef struct tn_model tn_model;
 
 typedef struct tn_model_options {
-  char type[32];       /* "schnet" */
-  int features;        /* width of atom features, 128 */
-  int interactions;    /* message-passing steps, 3 */
-  int n_basis;         /* radial basis functions, 20 */
+  char type[32];       /* "schnet" | "bpnn" */
+  int features;        /* width of atom features, 128 (BPNN: hidden-layer width) */
+  int interactions;    /* message-passing steps, 3 (BPNN: number of hidden layers) */
+  int n_basis;         /* radial basis functions, 20 (unused by BPNN) */
   char basis[32];      /* "auto" (the architecture's own) | "gaussian" | "sinc" */
-  double cutoff;       /* Å, 5.0 */
-  char activation[32]; /* "auto" (the architecture's own) | "ssp" | "silu" | "tanh" */
+  double cutoff;       /* Å, 5.0 (BPNN: of every symmetry function) */
+  char activation[32]; /* "auto" (the architecture's own) | "ssp" | "silu" | "tanh"; BPNN
+                          also "softplus" | "logistic" | "identity" (hidden layers) */
   int shared_filters;  /* PaiNN: one filter network for all interactions, 0 */
+  /* BPNN (Behler-Parrinello with atom-centred symmetry functions; Behler,
+   * J. Chem. Phys. 134, 074106 (2011)). A grid in the spirit of n2p2's
+   * sfparamgen, for a cutoff r_c:
+   *   radial G2 per neighbour element: r_s = r_c (0.1 + 0.8 q/(N-1)),
+   *     η = 1/(2Δ²) with Δ the grid step (N = 1: r_s = 0, η = 2/r_c²);
+   *   angular per neighbour-element pair: η = 2/r_c², r_s = 0,
+   *     ζ = 1, 2, 4, ... (acsf_angular/2 values), λ = ±1.
+   * Scaling statistics are fitted on the training frames before training.
+   * Models imported from n2p2 (tn_model_import_n2p2) keep n2p2's own
+   * functions, scaling and layer sizes; these options then only describe. */
+  int acsf_radial;            /* radial functions per neighbour element, 8 */
+  int acsf_angular;           /* angular functions per element pair (even), 4 */
+  char acsf_angular_kind[32]; /* "wide" (G5, n2p2 type 9) | "narrow" (G4, type 3) */
+  char acsf_cutoff[32];       /* "cos" | "tanhu" | "tanh" | "exp" | "poly1".."poly4" | "hard" */
+  char acsf_scaling[32];      /* "sigma" (standardize) | "minmax" | "center" |
+                                 "minmax_center" | "none" */
 } tn_model_options;
 
 /* SchNet defaults (Schütt et al., J. Chem. Phys. 148, 241722 (2018)), with
@@ -407,6 +424,33 @@ tn_status tn_model_check_forces(tn_model *m, const tn_frame *frame, double h, co
 tn_status tn_model_save(tn_model *m, const char *path); /* errmsg on failure */
 tn_status tn_model_load(tn_model **out, const char *path, char *err, size_t err_len);
 
+/* Imports a Behler-Parrinello potential trained by n2p2 (Singraber et al.,
+ * J. Chem. Theory Comput. 15, 1827 (2019)) from dir: input.nn, scaling.data
+ * and weights.NNN.data (NNN the atomic number). energy_unit and length_unit
+ * are eV and Å per unit of the files (0 means 1: eV and Å); n2p2 itself
+ * does not record them. The model predicts in eV and Å: with n2p2's
+ * normalization (mean_energy, conv_energy, conv_length) and atom_energy
+ * offsets, E_i = σ y_i + μ_Z with σ = energy_unit / conv_energy and
+ * μ_Z = energy_unit (mean_energy + atom_energy_Z), y_i the network output.
+ * Supported: symmetry functions of types 2, 3 and 9, cutoff_type 0-8 with
+ * alpha, the scaling keywords (scale_symmetry_functions,
+ * center_symmetry_functions, scale_symmetry_functions_sigma,
+ * scale_min_short, scale_max_short), activations l t s p, element_nodes_short.
+ * Anything that would change predictions and is not supported (other
+ * symmetry-function types, normalize_nodes, charge networks, unknown
+ * keywords) is refused. Errors name the file, line and keyword: IO (a file
+ * missing or unreadable), BAD_INPUT (malformed or inconsistent),
+ * UNSUPPORTED, NOT_FOUND (a required keyword absent), NO_MEMORY.
+ * Precision against n2p2's own predictions (tests/test_n2p2_import.c, the
+ * H2O and Cu2S fixtures): the float64 build (DOUBLE=1) matches total
+ * energies to 1.2e-15 relative, forces to 8e-14 of the largest component
+ * (5e-11 per component) and atomic energies to 5e-13. The default float32
+ * build (descriptors summed in float64, networks in float32) gives total
+ * energies to 7e-7 relative, forces to 3e-5 of the largest component, and
+ * atomic energies (less the mean-energy shift) to 2e-4 of the largest. */
+tn_status tn_model_import_n2p2(tn_model **out, const char *dir, double energy_unit,
+                               double length_unit, char *err, size_t err_len);
+
 /* ---------------------------------------------------------- training config */
 
 /* Everything `tanne train` reads from its YAML file. Every field has a
@@ -432,7 +476,10 @@ typedef struct tn_train_config {
   } data;
   tn_model_options model; /* model.type schnet, model.features 128, model.interactions 3,
                            model.n_basis 20, model.basis auto, model.cutoff 5.0,
-                           model.activation auto, model.shared_filters 0 */
+                           model.activation auto, model.shared_filters 0,
+                           model.acsf_radial 8, model.acsf_angular 4,
+                           model.acsf_angular_kind wide, model.acsf_cutoff cos,
+                           model.acsf_scaling sigma */
   struct {
     double energy;          /* loss.energy: w_E on MSE(E per atom), 1.0 */
     double forces;          /* loss.forces: w_F on MSE(F components), 10.0 */

@@ -6,7 +6,7 @@
 
 #include "model.h"
 
-static const model_arch *const archs[] = {&model_schnet, &model_painn};
+static const model_arch *const archs[] = {&model_schnet, &model_painn, &model_bpnn};
 
 const model_arch *model_arch_find(const char *name) {
   for (size_t q = 0; q < sizeof archs / sizeof archs[0]; q++)
@@ -24,6 +24,11 @@ tn_model_options tn_model_options_default(void) {
   snprintf(o.basis, sizeof o.basis, "auto");
   o.cutoff = 5.0;
   snprintf(o.activation, sizeof o.activation, "auto");
+  o.acsf_radial = 8;
+  o.acsf_angular = 4;
+  snprintf(o.acsf_angular_kind, sizeof o.acsf_angular_kind, "wide");
+  snprintf(o.acsf_cutoff, sizeof o.acsf_cutoff, "cos");
+  snprintf(o.acsf_scaling, sizeof o.acsf_scaling, "sigma");
   return o;
 }
 

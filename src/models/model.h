@@ -92,10 +92,19 @@ typedef struct model_arch {
    * into a model made from the file's options, before its params are set. */
   tn_status (*save_extra)(struct tf_writer *w, const tn_model *m);
   tn_status (*load_extra)(tn_model *m, const struct tf_file *f, char *err, size_t err_len);
+  /* Optional: fixed data fitted on training frames `which[0..n)` (all when
+   * which is NULL) before training, such as descriptor scaling statistics.
+   * Called on a fresh run only; a resumed run's model has them already. */
+  tn_status (*fit_data)(tn_model *m, const tn_dataset *ds, const int64_t *which, int64_t n,
+                        char *err, size_t err_len);
+  /* Optional: copies the fixed data of src (same options and elements) into
+   * dst, a model just made from src's options (e.g. the trainer's best). */
+  tn_status (*copy_extra)(tn_model *dst, const tn_model *src, char *err, size_t err_len);
 } model_arch;
 
 extern const model_arch model_schnet;
 extern const model_arch model_painn;
+extern const model_arch model_bpnn;
 
 /* Looks an architecture up by name; NULL if unknown. */
 const model_arch *model_arch_find(const char *name);

@@ -40,6 +40,11 @@ static const arch_key arch_keys[] = {
     ARCH_KEY("cutoff", ARCH_REAL, cutoff, 1, NULL),
     ARCH_KEY("activation", ARCH_TEXT, activation, 1, NULL),
     ARCH_KEY("shared_filters", ARCH_INT, shared_filters, 0, "0"),
+    ARCH_KEY("acsf_radial", ARCH_INT, acsf_radial, 0, "8"),
+    ARCH_KEY("acsf_angular", ARCH_INT, acsf_angular, 0, "4"),
+    ARCH_KEY("acsf_angular_kind", ARCH_TEXT, acsf_angular_kind, 0, "wide"),
+    ARCH_KEY("acsf_cutoff", ARCH_TEXT, acsf_cutoff, 0, "cos"),
+    ARCH_KEY("acsf_scaling", ARCH_TEXT, acsf_scaling, 0, "sigma"),
 };
 #define N_ARCH_KEYS   (sizeof arch_keys / sizeof arch_keys[0])
 #define ARCH_TEXT_MAX 32 /* every text field of tn_model_options is char[32] */

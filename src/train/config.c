@@ -82,8 +82,16 @@ static const cf_key cf_keys[] = {
     CF_INT("model.n_basis", model.n_basis, 1, 1024),
     CF_STR("model.basis", model.basis, CF_TEXT_CHOICE, "auto gaussian sinc"),
     CF_DBL("model.cutoff", model.cutoff, 0, 1, 100, 0), /* Å */
-    CF_STR("model.activation", model.activation, CF_TEXT_CHOICE, "auto ssp silu tanh"),
+    CF_STR("model.activation", model.activation, CF_TEXT_CHOICE,
+           "auto ssp silu tanh softplus logistic identity"),
     CF_INT("model.shared_filters", model.shared_filters, 0, 1),
+    CF_INT("model.acsf_radial", model.acsf_radial, 1, 64),
+    CF_INT("model.acsf_angular", model.acsf_angular, 0, 32),
+    CF_STR("model.acsf_angular_kind", model.acsf_angular_kind, CF_TEXT_CHOICE, "wide narrow"),
+    CF_STR("model.acsf_cutoff", model.acsf_cutoff, CF_TEXT_CHOICE,
+           "cos tanhu tanh exp poly1 poly2 poly3 poly4 hard"),
+    CF_STR("model.acsf_scaling", model.acsf_scaling, CF_TEXT_CHOICE,
+           "sigma minmax center minmax_center none"),
     CF_DBL("loss.energy", loss.energy, 0, 0, INFINITY, 0),
     CF_DBL("loss.forces", loss.forces, 0, 0, INFINITY, 0),
     CF_DBL("loss.atomic_energies", loss.atomic_energies, 0, 0, INFINITY, 0),
@@ -126,6 +134,11 @@ tn_train_config tn_train_config_default(void) {
   strcpy(c.model.basis, "auto");
   c.model.cutoff = 5.0;
   strcpy(c.model.activation, "auto");
+  c.model.acsf_radial = 8;
+  c.model.acsf_angular = 4;
+  strcpy(c.model.acsf_angular_kind, "wide");
+  strcpy(c.model.acsf_cutoff, "cos");
+  strcpy(c.model.acsf_scaling, "sigma");
   c.loss.energy = 1.0;
   c.loss.forces = 10.0;
   strcpy(c.optimizer.name, "adam");

@@ -182,6 +182,9 @@ tn_status tn_trainer_create(tn_trainer **out, const tn_train_config *cfg, const 
       goto fail;
     }
   }
+  if (t->model->arch->fit_data &&
+      (st = t->model->arch->fit_data(t->model, train, NULL, 0, err, err_len)) != TN_STATUS_OK)
+    goto fail;
   st = trainer_setup(t, err, err_len);
   if (st != TN_STATUS_OK) goto fail;
   /* The shuffler's stream is apart from the weights' (seeded above). */
@@ -501,6 +504,8 @@ static tn_status save_best(tn_trainer *t) {
     char err[256];
     tn_status st = tn_model_create(&t->best, &t->model->opt, t->model->elements,
                                    t->model->n_elements, 0, err, sizeof err);
+    if (st == TN_STATUS_OK && t->model->arch->copy_extra)
+      st = t->model->arch->copy_extra(t->best, t->model, err, sizeof err);
     if (st != TN_STATUS_OK) return tn_fail(t->errmsg, sizeof t->errmsg, st, "%s", err);
   }
   memcpy(t->best->params, t->ema, t->model->n_params * sizeof *t->ema);
