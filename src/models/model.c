@@ -32,6 +32,35 @@ tn_model_options tn_model_options_default(void) {
   return o;
 }
 
+tn_status model_check_mp_options(const tn_model *m, int max_interactions, nn_act *act,
+                                 nn_basis *basis, char *err, size_t err_len) {
+  const tn_model_options *o = &m->opt;
+  const char *name = m->arch->name;
+  int a = nn_act_from_name(o->activation), b = nn_basis_from_name(o->basis);
+  if (o->features < 2 || o->features > 4096)
+    return tn_fail(err, err_len, TN_STATUS_INVALID_ARG,
+                   "%s: model.features must be in 2..4096, got %d", name, o->features);
+  if (o->interactions < 1 || o->interactions > max_interactions)
+    return tn_fail(err, err_len, TN_STATUS_INVALID_ARG,
+                   "%s: model.interactions must be in 1..%d, got %d", name, max_interactions,
+                   o->interactions);
+  if (a < 0)
+    return tn_fail(err, err_len, TN_STATUS_INVALID_ARG, "%s: unknown model.activation '%s'", name,
+                   o->activation);
+  if (b < 0)
+    return tn_fail(err, err_len, TN_STATUS_INVALID_ARG, "%s: unknown model.basis '%s'", name,
+                   o->basis);
+  /* Gaussians are spaced between their first and last centre: two at least. */
+  int min_basis = b == NN_BASIS_GAUSSIAN ? 2 : 1;
+  if (o->n_basis < min_basis || o->n_basis > 1024)
+    return tn_fail(err, err_len, TN_STATUS_INVALID_ARG,
+                   "%s: model.n_basis must be in %d..1024 for %s, got %d", name, min_basis,
+                   o->basis, o->n_basis);
+  *act = (nn_act)a;
+  *basis = (nn_basis)b;
+  return TN_STATUS_OK;
+}
+
 int tn_real_size(void) { return (int)sizeof(tn_real); }
 
 int model_element_index(const tn_model *m, int z) {

@@ -106,6 +106,13 @@ extern const model_arch model_schnet;
 extern const model_arch model_painn;
 extern const model_arch model_bpnn;
 
+/* The options every message-passing architecture reads, checked (errors
+ * prefixed by the architecture's name): features 2..4096, interactions
+ * 1..max_interactions, a known activation and basis, and n_basis 1..1024
+ * (2.. for Gaussians). */
+tn_status model_check_mp_options(const tn_model *m, int max_interactions, nn_act *act,
+                                 nn_basis *basis, char *err, size_t err_len);
+
 /* Looks an architecture up by name; NULL if unknown. */
 const model_arch *model_arch_find(const char *name);
 

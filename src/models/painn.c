@@ -90,26 +90,10 @@ size_t painn_ws_map(painn_ws *w, const painn_layout *L, void *base, int n, int64
 
 static tn_status painn_setup(tn_model *m, char *err, size_t err_len) {
   const tn_model_options *o = &m->opt;
-  if (o->features < 2 || o->features > 4096)
-    return tn_fail(err, err_len, TN_STATUS_INVALID_ARG,
-                   "painn: model.features must be in 2..4096, got %d", o->features);
-  if (o->interactions < 1 || o->interactions > PAINN_MAX_INTERACTIONS)
-    return tn_fail(err, err_len, TN_STATUS_INVALID_ARG,
-                   "painn: model.interactions must be in 1..%d, got %d", PAINN_MAX_INTERACTIONS,
-                   o->interactions);
-  if (o->n_basis < 1 || o->n_basis > 1024)
-    return tn_fail(err, err_len, TN_STATUS_INVALID_ARG,
-                   "painn: model.n_basis must be in 1..1024, got %d", o->n_basis);
-  int act = nn_act_from_name(o->activation), basis = nn_basis_from_name(o->basis);
-  if (act < 0)
-    return tn_fail(err, err_len, TN_STATUS_INVALID_ARG, "painn: unknown model.activation '%s'",
-                   o->activation);
-  if (basis < 0)
-    return tn_fail(err, err_len, TN_STATUS_INVALID_ARG, "painn: unknown model.basis '%s'",
-                   o->basis);
-  if (basis == NN_BASIS_GAUSSIAN && o->n_basis < 2)
-    return tn_fail(err, err_len, TN_STATUS_INVALID_ARG,
-                   "painn: model.n_basis must be at least 2 for Gaussians, got %d", o->n_basis);
+  nn_act act;
+  nn_basis basis;
+  tn_status st = model_check_mp_options(m, PAINN_MAX_INTERACTIONS, &act, &basis, err, err_len);
+  if (st != TN_STATUS_OK) return st;
   if (o->shared_filters != 0 && o->shared_filters != 1)
     return tn_fail(err, err_len, TN_STATUS_INVALID_ARG,
                    "painn: model.shared_filters must be 0 or 1, got %d", o->shared_filters);
@@ -120,8 +104,8 @@ static tn_status painn_setup(tn_model *m, char *err, size_t err_len) {
   L->T = o->interactions;
   L->H = o->features / 2;
   L->n_filters = o->shared_filters ? 1 : L->T;
-  L->act = (nn_act)act;
-  L->basis = (nn_basis)basis;
+  L->act = act;
+  L->basis = basis;
   int F = L->F;
   size_t off = 0;
   L->embed = off;

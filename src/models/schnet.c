@@ -98,31 +98,18 @@ static size_t ws_map(schnet_ws *w, const schnet_layout *L, void *base, int n, in
 
 static tn_status schnet_setup(tn_model *m, char *err, size_t err_len) {
   const tn_model_options *o = &m->opt;
-  if (o->features < 2 || o->features > 4096)
-    return tn_fail(err, err_len, TN_STATUS_INVALID_ARG,
-                   "schnet: model.features must be in 2..4096, got %d", o->features);
-  if (o->interactions < 1 || o->interactions > SCHNET_MAX_INTERACTIONS)
-    return tn_fail(err, err_len, TN_STATUS_INVALID_ARG,
-                   "schnet: model.interactions must be in 1..%d, got %d", SCHNET_MAX_INTERACTIONS,
-                   o->interactions);
-  if (o->n_basis < 2 || o->n_basis > 1024)
-    return tn_fail(err, err_len, TN_STATUS_INVALID_ARG,
-                   "schnet: model.n_basis must be in 2..1024, got %d", o->n_basis);
-  int act = nn_act_from_name(o->activation), basis = nn_basis_from_name(o->basis);
-  if (act < 0)
-    return tn_fail(err, err_len, TN_STATUS_INVALID_ARG, "schnet: unknown model.activation '%s'",
-                   o->activation);
-  if (basis < 0)
-    return tn_fail(err, err_len, TN_STATUS_INVALID_ARG, "schnet: unknown model.basis '%s'",
-                   o->basis);
+  nn_act act;
+  nn_basis basis;
+  tn_status st = model_check_mp_options(m, SCHNET_MAX_INTERACTIONS, &act, &basis, err, err_len);
+  if (st != TN_STATUS_OK) return st;
   schnet_layout *L = calloc(1, sizeof *L);
   if (!L) return tn_fail(err, err_len, TN_STATUS_NO_MEMORY, "schnet: out of memory");
   L->F = o->features;
   L->K = o->n_basis;
   L->T = o->interactions;
   L->H = o->features / 2;
-  L->act = (nn_act)act;
-  L->basis = (nn_basis)basis;
+  L->act = act;
+  L->basis = basis;
   size_t off = 0;
   L->embed = off;
   off += (size_t)m->n_elements * L->F;
