@@ -4,6 +4,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "../src/core/core.h"
 
@@ -197,6 +200,27 @@ void fd_check_op(const fd_op *op, tn_real *const x[], tn_real *p, tn_rng *rng) {
   for (int i = 0; i < op->n_in; i++) free(gx[i]), free(gx0[i]);
   free(fd), free(an), free(gp), free(gp0);
 }
+
+#ifdef _OPENMP
+void fd_check_threads_bitwise(size_t (*run)(tn_real *out, const void *ctx), const void *ctx,
+                              size_t total) {
+  tn_real *one = fd_alloc(total), *other = fd_alloc(total);
+  int before = omp_get_max_threads();
+  omp_set_num_threads(1);
+  size_t used = run(one, ctx);
+  CHECK(used <= total);
+  if (used > total) used = total;
+  for (int threads = 2; threads <= 3; threads++) {
+    omp_set_num_threads(threads);
+    memset(other, 0, total * sizeof *other);
+    run(other, ctx);
+    CHECK(memcmp(one, other, used * sizeof *one) == 0);
+  }
+  omp_set_num_threads(before);
+  free(one);
+  free(other);
+}
+#endif
 
 /* ---- graphs */
 

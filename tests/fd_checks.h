@@ -66,6 +66,16 @@ struct fd_op {
  * restored; rng draws the linear forms and the starting gradients. */
 void fd_check_op(const fd_op *op, tn_real *const x[], tn_real *p, tn_rng *rng);
 
+#ifdef _OPENMP
+/* Calls run(out, ctx) with 1 OpenMP thread, then with 2 and with 3, each
+ * time on out[total] zeroed, and checks that the values it wrote (it returns
+ * how many, at most total) are bitwise the same: static schedules and
+ * reductions in a fixed order make the ops independent of the thread count.
+ * The thread count is restored. */
+void fd_check_threads_bitwise(size_t (*run)(tn_real *out, const void *ctx), const void *ctx,
+                              size_t total);
+#endif
+
 /* ---- graphs for the edge ops */
 
 typedef struct fd_graph {

@@ -325,6 +325,74 @@ void mc_check_loss_gradient(tn_model *m, const train_weights *wt, const char *wh
   tn_dataset_free(ds);
 }
 
+/* ---- the tests every architecture shares */
+
+/* The architecture whose tests run; set by mc_run_model_tests only (the
+ * harness runs tests as plain functions, without arguments). */
+static mc_model_fn mc_make;
+
+/* A model for use, with a failed check when the architecture refuses. */
+static tn_model *mc_model(mc_use use) {
+  tn_model *m = mc_make(use);
+  CHECK(m != NULL);
+  return m;
+}
+
+static void mc_test_forces_and_stress_periodic(void) {
+  tn_model *m = mc_model(MC_USE_CRYSTAL);
+  if (!m) return;
+  mc_config c;
+  mc_make_crystal(&c, 11);
+  mc_check_forces_fd(m, &c);
+  mc_check_stress_fd(m, &c);
+  tn_model_free(m);
+}
+
+static void mc_test_invariance(void) {
+  tn_model *m = mc_model(MC_USE_MOLECULE);
+  if (!m) return;
+  mc_config c;
+  mc_make_molecule(&c, 12, 5);
+  mc_check_invariance(m, &c);
+  tn_model_free(m);
+}
+
+static void mc_test_supercell(void) {
+  tn_model *m = mc_model(MC_USE_CRYSTAL);
+  if (!m) return;
+  mc_config c;
+  mc_make_crystal(&c, 13);
+  mc_check_supercell(m, &c);
+  tn_model_free(m);
+}
+
+static void mc_test_loss(mc_loss_term term) {
+  tn_model *m = mc_model(MC_USE_LOSS);
+  if (!m) return;
+  train_weights wt = mc_loss_weights(term);
+  mc_check_loss_gradient(m, &wt, mc_loss_name(term));
+  tn_model_free(m);
+}
+
+static void mc_test_loss_energy(void) { mc_test_loss(MC_LOSS_ENERGY); }
+static void mc_test_loss_forces(void) { mc_test_loss(MC_LOSS_FORCES); }
+static void mc_test_loss_atoms(void) { mc_test_loss(MC_LOSS_ATOMS); }
+static void mc_test_loss_stress(void) { mc_test_loss(MC_LOSS_STRESS); }
+static void mc_test_loss_all(void) { mc_test_loss(MC_LOSS_ALL); }
+
+void mc_run_model_tests(mc_model_fn make) {
+  mc_make = make;
+  harness_run("test_forces_and_stress_periodic", mc_test_forces_and_stress_periodic);
+  harness_run("test_invariance", mc_test_invariance);
+  harness_run("test_supercell", mc_test_supercell);
+  harness_run("test_loss_gradient_energy", mc_test_loss_energy);
+  harness_run("test_loss_gradient_forces", mc_test_loss_forces);
+  harness_run("test_loss_gradient_atoms", mc_test_loss_atoms);
+  harness_run("test_loss_gradient_stress", mc_test_loss_stress);
+  harness_run("test_loss_gradient_all", mc_test_loss_all);
+  mc_make = NULL;
+}
+
 /* ---- model files */
 
 tn_model *mc_check_save_load(tn_model *m, const char *path) {

@@ -103,6 +103,27 @@ tn_dataset *mc_labelled_set(void);
  * hold elements 18 and 36; what names the case in messages. */
 void mc_check_loss_gradient(tn_model *m, const train_weights *wt, const char *what);
 
+/* ---- the tests every architecture shares */
+
+/* What the shared tests need a model for. */
+typedef enum mc_use {
+  MC_USE_MOLECULE, /* H, C, O; cutoff 3 Å: invariance on a 12-atom molecule */
+  MC_USE_CRYSTAL,  /* Ar, Kr; cutoff 5 Å: forces, stress and supercell of a small cell */
+  MC_USE_LOSS      /* Ar, Kr; cutoff 4.5 Å, few parameters: the loss gradient */
+} mc_use;
+
+/* An architecture's small model for a use (the caller frees it); NULL when
+ * it cannot make one. */
+typedef tn_model *(*mc_model_fn)(mc_use use);
+
+/* Runs through the harness (harness_run) the tests every architecture
+ * shares, on models from make:
+ *   test_forces_and_stress_periodic  forces and stress by finite differences
+ *   test_invariance                  rotation, translation, permutation
+ *   test_supercell                   the 2×2×2 supercell
+ *   test_loss_gradient_<term>        energy, forces, atoms, stress, all */
+void mc_run_model_tests(mc_model_fn make);
+
 /* ---- model files */
 
 /* Saves m to path, loads it back and checks that the energy of a 9-atom

@@ -46,6 +46,18 @@ static tn_model *small_model(const int32_t *el, int ne, double cutoff, const cha
   return m;
 }
 
+/* The models of the shared tests (model_checks.h): narrow angular
+ * functions, each use with its own cutoff function and activation. */
+static tn_model *model_for(mc_use use) {
+  static const int32_t molecule[3] = {1, 6, 8}, crystal[2] = {18, 36};
+  switch (use) {
+  case MC_USE_MOLECULE: return small_model(molecule, 3, 3.0, "narrow", "poly2", "softplus");
+  case MC_USE_CRYSTAL: return small_model(crystal, 2, 5.0, "narrow", "cos", "tanh");
+  case MC_USE_LOSS: return small_model(crystal, 2, 4.5, "narrow", "cos", "softplus");
+  }
+  return NULL;
+}
+
 static void test_forces_molecule(void) {
   int32_t el[3] = {1, 6, 8};
   static const char *const kinds[3] = {"wide", "narrow", "narrow"};
@@ -61,57 +73,6 @@ static void test_forces_molecule(void) {
     tn_model_free(m);
   }
 }
-
-static void test_forces_and_stress_periodic(void) {
-  int32_t el[2] = {18, 36};
-  tn_model *m = small_model(el, 2, 5.0, "narrow", "cos", "tanh");
-  CHECK(m != NULL);
-  if (!m) return;
-  mc_config c;
-  mc_make_crystal(&c, 11);
-  mc_check_forces_fd(m, &c);
-  mc_check_stress_fd(m, &c);
-  tn_model_free(m);
-}
-
-static void test_invariance(void) {
-  int32_t el[3] = {1, 6, 8};
-  tn_model *m = small_model(el, 3, 3.0, "narrow", "poly2", "softplus");
-  CHECK(m != NULL);
-  if (!m) return;
-  mc_config c;
-  mc_make_molecule(&c, 12, 5);
-  mc_check_invariance(m, &c);
-  tn_model_free(m);
-}
-
-static void test_supercell(void) {
-  int32_t el[2] = {18, 36};
-  tn_model *m = small_model(el, 2, 5.0, "narrow", "cos", "tanh");
-  CHECK(m != NULL);
-  if (!m) return;
-  mc_config c;
-  mc_make_crystal(&c, 13);
-  mc_check_supercell(m, &c);
-  tn_model_free(m);
-}
-
-/* ---- the training loss's parameter gradient, term by term */
-
-static void check_loss(mc_loss_term term) {
-  int32_t el[2] = {18, 36};
-  tn_model *m = small_model(el, 2, 4.5, "narrow", "cos", "softplus");
-  CHECK(m != NULL);
-  train_weights wt = mc_loss_weights(term);
-  if (m) mc_check_loss_gradient(m, &wt, mc_loss_name(term));
-  tn_model_free(m);
-}
-
-static void test_loss_gradient_energy(void) { check_loss(MC_LOSS_ENERGY); }
-static void test_loss_gradient_forces(void) { check_loss(MC_LOSS_FORCES); }
-static void test_loss_gradient_atoms(void) { check_loss(MC_LOSS_ATOMS); }
-static void test_loss_gradient_stress(void) { check_loss(MC_LOSS_STRESS); }
-static void test_loss_gradient_all(void) { check_loss(MC_LOSS_ALL); }
 
 /* ---- model files */
 
@@ -326,14 +287,7 @@ int main(void) {
     return 1;
   }
   RUN(test_forces_molecule);
-  RUN(test_forces_and_stress_periodic);
-  RUN(test_invariance);
-  RUN(test_supercell);
-  RUN(test_loss_gradient_energy);
-  RUN(test_loss_gradient_forces);
-  RUN(test_loss_gradient_atoms);
-  RUN(test_loss_gradient_stress);
-  RUN(test_loss_gradient_all);
+  mc_run_model_tests(model_for);
   RUN(test_model_file);
   RUN(test_fit_data_and_copy);
   RUN(test_bad_options);

@@ -38,6 +38,19 @@ static tn_model *small_model(const int32_t *el, int ne, double cutoff, int share
   return sized_model(el, ne, cutoff, shared, basis, activation, FEAT);
 }
 
+/* The models of the shared tests (model_checks.h): the defaults (sinc,
+ * SiLU); 4 features for the loss gradient, where each parameter costs two
+ * loss evaluations. */
+static tn_model *model_for(mc_use use) {
+  static const int32_t molecule[3] = {1, 6, 8}, crystal[2] = {18, 36};
+  switch (use) {
+  case MC_USE_MOLECULE: return small_model(molecule, 3, 3.0, 0, NULL, NULL);
+  case MC_USE_CRYSTAL: return small_model(crystal, 2, 5.0, 0, NULL, NULL);
+  case MC_USE_LOSS: return sized_model(crystal, 2, 4.5, 0, NULL, NULL, 4);
+  }
+  return NULL;
+}
+
 /* The sinc default, Gaussians, tanh and shared filters. */
 static void test_forces_molecule(void) {
   int32_t el[3] = {1, 6, 8};
@@ -52,29 +65,6 @@ static void test_forces_molecule(void) {
     mc_check_forces_fd(m, &c);
     tn_model_free(m);
   }
-}
-
-static void test_forces_and_stress_periodic(void) {
-  int32_t el[2] = {18, 36};
-  tn_model *m = small_model(el, 2, 5.0, 0, NULL, NULL);
-  CHECK(m != NULL);
-  if (!m) return;
-  mc_config c;
-  mc_make_crystal(&c, 11);
-  mc_check_forces_fd(m, &c);
-  mc_check_stress_fd(m, &c);
-  tn_model_free(m);
-}
-
-static void test_invariance(void) {
-  int32_t el[3] = {1, 6, 8};
-  tn_model *m = small_model(el, 3, 3.0, 0, NULL, NULL);
-  CHECK(m != NULL);
-  if (!m) return;
-  mc_config c;
-  mc_make_molecule(&c, 12, 5);
-  mc_check_invariance(m, &c);
-  tn_model_free(m);
 }
 
 /* R applied to the positions (plus a translation) rotates every vector
@@ -127,43 +117,22 @@ static void test_equivariance(void) {
   }
 }
 
-static void test_supercell(void) {
+/* ---- the training loss's parameter gradient with shared filters */
+
+/* The loss model of model_for, with one filter network for all
+ * interactions. */
+static void check_shared_filters(mc_loss_term term, const char *what) {
   int32_t el[2] = {18, 36};
-  tn_model *m = small_model(el, 2, 5.0, 0, NULL, NULL);
+  tn_model *m = sized_model(el, 2, 4.5, 1, NULL, NULL, 4);
   CHECK(m != NULL);
-  if (!m) return;
-  mc_config c;
-  mc_make_crystal(&c, 13);
-  mc_check_supercell(m, &c);
-  tn_model_free(m);
-}
-
-/* ---- the training loss's parameter gradient */
-
-static void check_loss_gradient(const train_weights *wt, const char *what, int shared) {
-  int32_t el[2] = {18, 36};
-  /* 4 features: each parameter costs two loss evaluations */
-  tn_model *m = sized_model(el, 2, 4.5, shared, NULL, NULL, 4);
-  CHECK(m != NULL);
-  if (m) mc_check_loss_gradient(m, wt, what);
-  tn_model_free(m);
-}
-
-static void check_loss(mc_loss_term term) {
   train_weights wt = mc_loss_weights(term);
-  check_loss_gradient(&wt, mc_loss_name(term), 0);
+  if (m) mc_check_loss_gradient(m, &wt, what);
+  tn_model_free(m);
 }
 
-static void test_loss_gradient_energy(void) { check_loss(MC_LOSS_ENERGY); }
-static void test_loss_gradient_forces(void) { check_loss(MC_LOSS_FORCES); }
-static void test_loss_gradient_atoms(void) { check_loss(MC_LOSS_ATOMS); }
-static void test_loss_gradient_stress(void) { check_loss(MC_LOSS_STRESS); }
-static void test_loss_gradient_all(void) { check_loss(MC_LOSS_ALL); }
 static void test_loss_gradient_shared_filters(void) {
-  train_weights wt = mc_loss_weights(MC_LOSS_ALL);
-  check_loss_gradient(&wt, "all terms, shared filters", 1);
-  train_weights wf = mc_loss_weights(MC_LOSS_FORCES);
-  check_loss_gradient(&wf, "forces, shared filters", 1);
+  check_shared_filters(MC_LOSS_ALL, "all terms, shared filters");
+  check_shared_filters(MC_LOSS_FORCES, "forces, shared filters");
 }
 
 /* ---- options, parameter counts, model files */
@@ -302,15 +271,8 @@ int main(void) {
     return 1;
   }
   RUN(test_forces_molecule);
-  RUN(test_forces_and_stress_periodic);
-  RUN(test_invariance);
+  mc_run_model_tests(model_for);
   RUN(test_equivariance);
-  RUN(test_supercell);
-  RUN(test_loss_gradient_energy);
-  RUN(test_loss_gradient_forces);
-  RUN(test_loss_gradient_atoms);
-  RUN(test_loss_gradient_stress);
-  RUN(test_loss_gradient_all);
   RUN(test_loss_gradient_shared_filters);
   RUN(test_options_and_shared_filters);
   RUN(test_model_file);

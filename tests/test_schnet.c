@@ -23,6 +23,17 @@ static tn_model *small_model(const int32_t *el, int ne, double cutoff, const cha
   return mc_model_create(&o, el, ne);
 }
 
+/* The models of the shared tests (model_checks.h), with Gaussian bases. */
+static tn_model *model_for(mc_use use) {
+  static const int32_t molecule[3] = {1, 6, 8}, crystal[2] = {18, 36};
+  switch (use) {
+  case MC_USE_MOLECULE: return small_model(molecule, 3, 3.0, "gaussian");
+  case MC_USE_CRYSTAL: return small_model(crystal, 2, 5.0, "gaussian");
+  case MC_USE_LOSS: return small_model(crystal, 2, 4.5, "gaussian");
+  }
+  return NULL;
+}
+
 static void test_forces_molecule(void) {
   int32_t el[3] = {1, 6, 8};
   for (int b = 0; b < 2; b++) {
@@ -34,18 +45,6 @@ static void test_forces_molecule(void) {
     mc_check_forces_fd(m, &c);
     tn_model_free(m);
   }
-}
-
-static void test_forces_and_stress_periodic(void) {
-  int32_t el[2] = {18, 36};
-  tn_model *m = small_model(el, 2, 5.0, "gaussian");
-  CHECK(m != NULL);
-  if (!m) return;
-  mc_config c;
-  mc_make_crystal(&c, 11);
-  mc_check_forces_fd(m, &c);
-  mc_check_stress_fd(m, &c);
-  tn_model_free(m);
 }
 
 /* tn_model_check_forces (the body of `tanne checkf`) finds forces and
@@ -67,45 +66,6 @@ static void test_check_forces(void) {
   CHECK(!isnan(chk.stress_max_err) && chk.stress_max_err <= 1e-8 * chk.stress_max);
   tn_model_free(m);
 }
-
-static void test_invariance(void) {
-  int32_t el[3] = {1, 6, 8};
-  tn_model *m = small_model(el, 3, 3.0, "gaussian");
-  CHECK(m != NULL);
-  if (!m) return;
-  mc_config c;
-  mc_make_molecule(&c, 12, 5);
-  mc_check_invariance(m, &c);
-  tn_model_free(m);
-}
-
-static void test_supercell(void) {
-  int32_t el[2] = {18, 36};
-  tn_model *m = small_model(el, 2, 5.0, "gaussian");
-  CHECK(m != NULL);
-  if (!m) return;
-  mc_config c;
-  mc_make_crystal(&c, 13);
-  mc_check_supercell(m, &c);
-  tn_model_free(m);
-}
-
-/* ---- the training loss's parameter gradient, term by term */
-
-static void check_loss(mc_loss_term term) {
-  int32_t el[2] = {18, 36};
-  tn_model *m = small_model(el, 2, 4.5, "gaussian");
-  CHECK(m != NULL);
-  train_weights wt = mc_loss_weights(term);
-  if (m) mc_check_loss_gradient(m, &wt, mc_loss_name(term));
-  tn_model_free(m);
-}
-
-static void test_loss_gradient_energy(void) { check_loss(MC_LOSS_ENERGY); }
-static void test_loss_gradient_forces(void) { check_loss(MC_LOSS_FORCES); }
-static void test_loss_gradient_atoms(void) { check_loss(MC_LOSS_ATOMS); }
-static void test_loss_gradient_stress(void) { check_loss(MC_LOSS_STRESS); }
-static void test_loss_gradient_all(void) { check_loss(MC_LOSS_ALL); }
 
 /* ---- model files */
 
@@ -218,15 +178,8 @@ int main(void) {
     return 1;
   }
   RUN(test_forces_molecule);
-  RUN(test_forces_and_stress_periodic);
+  mc_run_model_tests(model_for);
   RUN(test_check_forces);
-  RUN(test_invariance);
-  RUN(test_supercell);
-  RUN(test_loss_gradient_energy);
-  RUN(test_loss_gradient_forces);
-  RUN(test_loss_gradient_atoms);
-  RUN(test_loss_gradient_stress);
-  RUN(test_loss_gradient_all);
   RUN(test_model_file);
   RUN(test_model_file_arch_keys);
   RUN(test_bad_input);
