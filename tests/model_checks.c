@@ -112,6 +112,15 @@ void mc_check_forces_fd(tn_model *m, mc_config *c) {
   CHECK(rel <= MC_FD_TOL);
 }
 
+void mc_check_molecule_forces(tn_model *m, int n, uint64_t seed) {
+  CHECK(m != NULL);
+  if (!m) return;
+  mc_config c;
+  mc_make_molecule(&c, n, seed);
+  mc_check_forces_fd(m, &c);
+  tn_model_free(m);
+}
+
 void mc_check_stress_fd(tn_model *m, const mc_config *c) {
   /* σ_ab = (1/V) ∂E/∂ε_ab with R → R(1 + ε), the cell too (ASE sign). */
   double e, s[3][3], fd[3][3];

@@ -25,7 +25,8 @@
  * finite-difference checks compare 2-norms, |an - fd| <= 1e-6 |fd|, with a
  * step of 1e-5 (Å, strain or parameter units), where truncation and rounding
  * errors are ~1e-10. Symmetry checks allow only round-off: 1e-12 relative on
- * energies, 1e-10 on forces (which sum many terms of both signs). */
+ * energies and atomic energies, 1e-10 on rotated forces and on supercell
+ * forces and stress. */
 #ifndef TN_MODEL_CHECKS_H
 #define TN_MODEL_CHECKS_H
 
@@ -48,8 +49,9 @@ typedef struct mc_config {
 
 /* A view of c (no label columns), valid while c lives and stays put. */
 tn_frame mc_frame(const mc_config *c);
-/* A molecule-like cluster of H, C, O (in turn): n ≤ 27 atoms on a grid of
- * 1.4 Å, jittered by ±0.15 Å per axis, so neighbours are 1.1-1.7 Å apart. */
+/* A molecule-like cluster of H, C, O (in turn): n ≤ MC_MAXN atoms on a grid
+ * of 1.4 Å (layers of 3 × 3), jittered by ±0.15 Å per axis, so neighbours
+ * are 1.1-1.7 Å apart. */
 void mc_make_molecule(mc_config *c, int n, uint64_t seed);
 /* A triclinic periodic cell of 4 atoms, Ar and Kr (fcc sites, jittered by
  * ±0.1 Å), about 4 Å across: a cutoff of 5 Å reaches several images. */
@@ -72,6 +74,9 @@ tn_model *mc_model_create(const tn_model_options *o, const int32_t *el, int ne);
 /* The checks of the header comment. c is restored before return. */
 void mc_check_forces_fd(tn_model *m, mc_config *c);
 void mc_check_stress_fd(tn_model *m, const mc_config *c); /* c periodic */
+/* mc_check_forces_fd on mc_make_molecule(n, seed), then frees m: one call
+ * per model variant. A NULL m (a model that could not be made) fails. */
+void mc_check_molecule_forces(tn_model *m, int n, uint64_t seed);
 /* Open boundaries, or a periodic c whose cell then turns along. */
 void mc_check_invariance(tn_model *m, const mc_config *c);
 void mc_check_supercell(tn_model *m, const mc_config *c); /* c periodic, 8 n ≤ MC_MAXN */
