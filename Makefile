@@ -67,7 +67,11 @@ $(BUILD)/tanne: $(CLI_OBJ) $(BUILD)/libtanne.a
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libtanne.a $(LDLIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/tests/harness.o $(BUILD)/libtanne.a
-	$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/tests/harness.o $(BUILD)/libtanne.a $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(BUILD)/libtanne.a $(LDLIBS)
+
+# The finite-difference tests also link the checks they share: model physics
+# (tests/model_checks.c) and op-level finite differences (tests/fd_checks.c).
+$(FD_BIN): $(FD_BUILD)/tests/model_checks.o $(FD_BUILD)/tests/fd_checks.o
 
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libtanne.a
 	$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/libtanne.a $(LDLIBS)

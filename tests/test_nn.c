@@ -1,124 +1,17 @@
 /* The nn ops (src/nn): every tangent and backward pass against central
- * finite differences of the forward pass, in float64; forward values against
- * independent formulas and naive loops; GEMM against a triple loop; edge ops
- * bitwise equal under 1, 2 and 3 OpenMP threads.
- *
- * Finite-difference checks. Step h = 1e-5 on inputs of order one; central
- * differences then carry a truncation error of order h² |f'''| ~ 1e-10 and a
- * rounding error of order 1e-16 |L| / h ~ 1e-10, both far below the
- * tolerance: the 2-norm of (analytic - finite difference) over all elements
- * of one input must be at most 1e-6 times the 2-norm of the finite
- * difference. For each op (the "functional" L is a fixed random linear form):
- *  1. tangent: dy against (y(x + h dx) - y(x - h dx)) / 2h;
- *  2. backward, tangent = 0: the gradient of L = <a, y> with respect to every
- *     element of every input and every parameter;
- *  3. backward, tangent = 1: the gradient of L = <a, y> + <b, dy> with
- *     respect to every element of the primal inputs, their tangents and the
- *     parameters.
- * Gradient buffers start from random values and the increment is compared,
- * so a pass that assigns instead of accumulating fails. With tangent = 0 the
- * tangent block of gy holds NaN (a pass that reads it fails) and the tangent
- * blocks of the input gradients must come back untouched. */
+ * finite differences of the forward pass, in float64 (fd_checks.h: step
+ * 1e-5, relative 2-norm error at most 1e-6; tangent = 0 and 1; gradients
+ * must accumulate); forward values against independent formulas and naive
+ * loops; GEMM against a triple loop; edge ops bitwise equal under 1, 2 and
+ * 3 OpenMP threads. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
-#include "../src/nn/nn.h"
-#include "harness.h"
+#include "fd_checks.h"
 
-#define FD_STEP 1e-5
-#define FD_TOL  1e-6
-#define IN_MAX  2
-#define CUTOFF  5.0
-
-static tn_real *alloc_real(size_t n) {
-  tn_real *p = calloc(n ? n : 1, sizeof *p);
-  if (!p) abort(); /* test code: out of memory is fatal */
-  return p;
-}
-
-static void fill_normal(tn_real *v, size_t n, double scale, tn_rng *rng) {
-  for (size_t q = 0; q < n; q++) v[q] = scale * tn_rng_normal(rng);
-}
-
-static double dot(const tn_real *a, const tn_real *b, size_t n) {
-  double s = 0;
-  for (size_t q = 0; q < n; q++) s += a[q] * b[q];
-  return s;
-}
-
-/* ---------------------------------------------------------- test graphs */
-
-typedef struct test_graph {
-  nn_graph g;
-  int32_t *i, *j;
-  int64_t *first, *rev;
-} test_graph;
-
-/* Directed edges from undirected bonds: bond (a, b) gives a -> b and b -> a,
- * and the two are each other's reverse. Bonds: every pair a < b with
- * `mult` images (1 or 2: two images of the same pair, as in a small periodic
- * cell), where a pair is kept with probability p_pair, plus `self` bonds of
- * an atom with its own image (a -> a with shift s and with -s). Edges are
- * then sorted by receiver, stably, as tn_neighbors lists them. */
-static void graph_make(test_graph *t, int n_atoms, double p_pair, int self, tn_rng *rng) {
-  int64_t cap = 2 * ((int64_t)n_atoms * n_atoms + self) + 2, n_bonds = 0;
-  int32_t(*bond)[2] = malloc((size_t)cap * sizeof *bond);
-  if (!bond) abort();
-  for (int a = 0; a < n_atoms; a++)
-    for (int b = a + 1; b < n_atoms; b++) {
-      if (tn_rng_uniform(rng) >= p_pair) continue;
-      int mult = tn_rng_uniform(rng) < 0.2 ? 2 : 1;
-      for (int m = 0; m < mult; m++) bond[n_bonds][0] = a, bond[n_bonds++][1] = b;
-    }
-  for (int s = 0; s < self; s++) {
-    int a = (int)(tn_rng_uniform(rng) * n_atoms);
-    bond[n_bonds][0] = a, bond[n_bonds++][1] = a;
-  }
-  int64_t n_edges = 2 * n_bonds;
-  t->i = malloc((size_t)n_edges * sizeof *t->i + 1);
-  t->j = malloc((size_t)n_edges * sizeof *t->j + 1);
-  t->rev = malloc((size_t)n_edges * sizeof *t->rev + 1);
-  t->first = calloc((size_t)n_atoms + 1, sizeof *t->first);
-  int64_t *at = malloc((size_t)n_edges * sizeof *at + 1), *fill = calloc((size_t)n_atoms, 8);
-  if (!t->i || !t->j || !t->rev || !t->first || !at || !fill) abort();
-  /* directed edge q = 2 bond + dir runs bond[dir] -> bond[1 - dir] */
-  for (int64_t q = 0; q < n_edges; q++) t->first[bond[q / 2][q % 2] + 1]++;
-  for (int a = 0; a < n_atoms; a++) t->first[a + 1] += t->first[a];
-  for (int64_t q = 0; q < n_edges; q++) {
-    int32_t a = bond[q / 2][q % 2];
-    at[q] = t->first[a] + fill[a]++;
-    t->i[at[q]] = a;
-    t->j[at[q]] = bond[q / 2][1 - q % 2];
-  }
-  for (int64_t q = 0; q < n_edges; q++) t->rev[at[q]] = at[q ^ 1];
-  t->g = (nn_graph){n_atoms, n_edges, t->i, t->j, t->first, t->rev};
-  free(at);
-  free(fill);
-  free(bond);
-}
-
-static void graph_free(test_graph *t) {
-  free(t->i);
-  free(t->j);
-  free(t->first);
-  free(t->rev);
-}
-
-/* The invariants nn.h asks of a graph, so the tests rest on a correct one. */
-static int graph_valid(const nn_graph *g) {
-  int ok = g->first[0] == 0 && g->first[g->n_atoms] == g->n_edges;
-  for (int a = 0; a < g->n_atoms; a++)
-    for (int64_t k = g->first[a]; k < g->first[a + 1]; k++) ok &= g->i[k] == a;
-  for (int64_t k = 0; k < g->n_edges; k++) {
-    int64_t r = g->rev[k];
-    ok &= r >= 0 && r < g->n_edges && g->rev[r] == k && g->i[r] == g->j[k] && g->j[r] == g->i[k];
-  }
-  return ok;
-}
+#define IN_MAX 2
+#define CUTOFF 5.0
 
 /* ------------------------------------------------- the ops under test */
 
@@ -153,7 +46,9 @@ typedef struct fd_case {
   const int32_t *type;
 } fd_case;
 
-static void op_forward(const fd_case *op, tn_real *y, tn_real *const x[], const tn_real *p) {
+static void op_forward(const fd_op *o, tn_real *const ys[], tn_real *const x[], const tn_real *p) {
+  const fd_case *op = o->ctx;
+  tn_real *y = ys[0];
   switch (op->kind) {
   case OP_DENSE: nn_dense_forward(y, x[0], p, &op->dense, op->rows); break;
   case OP_ACT: nn_act_forward(y, x[0], op->in_len[0], op->act); break;
@@ -168,7 +63,9 @@ static void op_forward(const fd_case *op, tn_real *y, tn_real *const x[], const 
   }
 }
 
-static void op_tangent(const fd_case *op, tn_real *y, tn_real *const x[], const tn_real *p) {
+static void op_tangent(const fd_op *o, tn_real *const ys[], tn_real *const x[], const tn_real *p) {
+  const fd_case *op = o->ctx;
+  tn_real *y = ys[0];
   switch (op->kind) {
   case OP_DENSE: nn_dense_tangent(y, x[0], p, &op->dense, op->rows); break;
   case OP_ACT: nn_act_tangent(y, x[0], op->in_len[0], op->act); break;
@@ -183,8 +80,12 @@ static void op_tangent(const fd_case *op, tn_real *y, tn_real *const x[], const 
   }
 }
 
-static void op_backward(const fd_case *op, tn_real *const gx[], tn_real *gp, const tn_real *gy,
-                        tn_real *const x[], const tn_real *p, int tangent) {
+/* The nn ops' backward passes do not read their outputs: ys is unused. */
+static void op_backward(const fd_op *o, tn_real *const gx[], tn_real *gp, tn_real *const gys[],
+                        tn_real *const x[], const tn_real *p, tn_real *const ys[], int tangent) {
+  const fd_case *op = o->ctx;
+  const tn_real *gy = gys[0];
+  (void)ys;
   switch (op->kind) {
   case OP_DENSE: nn_dense_backward(gx[0], gp, gy, x[0], p, &op->dense, op->rows, tangent); break;
   case OP_ACT: nn_act_backward(gx[0], gy, x[0], op->in_len[0], op->act, tangent); break;
@@ -203,151 +104,14 @@ static void op_backward(const fd_case *op, tn_real *const gx[], tn_real *gp, con
   }
 }
 
-/* ------------------------------------------------ the finite differences */
-
-/* |an - fd|₂ <= FD_TOL |fd|₂; an all-zero fd needs an all-zero an. */
-static void check_rel(const fd_case *op, const char *what, const tn_real *an, const tn_real *fd,
-                      size_t n) {
-  double diff = 0, norm = 0;
-  for (size_t q = 0; q < n; q++) {
-    diff += (an[q] - fd[q]) * (an[q] - fd[q]);
-    norm += fd[q] * fd[q];
-  }
-  diff = sqrt(diff), norm = sqrt(norm);
-  int ok = norm > 0 ? diff <= FD_TOL * norm : diff == 0;
-  if (!ok)
-    fprintf(stderr, "  %s, %s: |analytic - fd| = %.3g, |fd| = %.3g (h = %g)\n", op->name, what,
-            diff, norm, FD_STEP);
-  CHECK(ok);
-}
-
-/* L = <a, y> (+ <b, dy> when b) at the current inputs; y is scratch [2 out] */
-static double fd_loss(const fd_case *op, tn_real *const x[], const tn_real *p, const tn_real *a,
-                      const tn_real *b, tn_real *y) {
-  op_forward(op, y, x, p);
-  double loss = dot(a, y, op->out_len);
-  if (b) {
-    op_tangent(op, y, x, p);
-    loss += dot(b, y + op->out_len, op->out_len);
-  }
-  return loss;
-}
-
-/* fd[q] = dL/dv[q] by central differences, v one of the arrays in x or p */
-static void fd_grad(tn_real *fd, tn_real *v, size_t n, const fd_case *op, tn_real *const x[],
-                    const tn_real *p, const tn_real *a, const tn_real *b, tn_real *y) {
-  for (size_t q = 0; q < n; q++) {
-    tn_real save = v[q];
-    v[q] = save + FD_STEP;
-    double up = fd_loss(op, x, p, a, b, y);
-    v[q] = save - FD_STEP;
-    double down = fd_loss(op, x, p, a, b, y);
-    v[q] = save;
-    fd[q] = (up - down) / (2 * FD_STEP);
-  }
-}
-
-/* The three checks of the header comment, for inputs x (stacked, tangent
- * blocks filled) and parameters p. */
-static void fd_check(const fd_case *op, tn_real *const x[], tn_real *p, tn_rng *rng) {
-  size_t out = op->out_len, big = out, n_p = op->n_param;
-  for (int i = 0; i < op->n_in; i++)
-    if (2 * op->in_len[i] > big) big = 2 * op->in_len[i];
-  if (n_p > big) big = n_p;
-  tn_real *y = alloc_real(2 * out), *ys = alloc_real(2 * out), *a = alloc_real(out);
-  tn_real *b = alloc_real(out), *gy = alloc_real(2 * out), *fd = alloc_real(big);
-  tn_real *an = alloc_real(big), *gp = alloc_real(n_p), *gp0 = alloc_real(n_p);
-  tn_real *gx[IN_MAX] = {0}, *gx0[IN_MAX] = {0};
-  for (int i = 0; i < op->n_in; i++) {
-    gx[i] = alloc_real(2 * op->in_len[i]);
-    gx0[i] = alloc_real(2 * op->in_len[i]);
-  }
-  char what[96];
-
-  /* 1. tangent against the difference along the inputs' tangent blocks */
-  if (op->has_tangent) {
-    op_forward(op, y, x, p);
-    op_tangent(op, y, x, p);
-    tn_real *save[IN_MAX] = {0};
-    for (int i = 0; i < op->n_in; i++) {
-      save[i] = alloc_real(op->in_len[i]);
-      memcpy(save[i], x[i], op->in_len[i] * sizeof *x[i]);
-    }
-    for (int sign = 1; sign >= -1; sign -= 2) {
-      for (int i = 0; i < op->n_in; i++)
-        for (size_t q = 0; q < op->in_len[i]; q++)
-          x[i][q] = save[i][q] + sign * FD_STEP * x[i][op->in_len[i] + q];
-      op_forward(op, sign > 0 ? ys : ys + out, x, p);
-    }
-    for (int i = 0; i < op->n_in; i++) {
-      memcpy(x[i], save[i], op->in_len[i] * sizeof *x[i]);
-      free(save[i]);
-    }
-    for (size_t q = 0; q < out; q++) fd[q] = (ys[q] - ys[out + q]) / (2 * FD_STEP);
-    check_rel(op, "tangent", y + out, fd, out);
-  }
-
-  /* 2. backward with tangent = 0 */
-  fill_normal(a, out, 1, rng);
-  memcpy(gy, a, out * sizeof *a);
-  for (size_t q = 0; q < out; q++) gy[out + q] = NAN; /* must not be read */
-  for (int i = 0; i < op->n_in; i++) {
-    fill_normal(gx[i], op->in_len[i], 1, rng);
-    for (size_t q = 0; q < op->in_len[i]; q++) gx[i][op->in_len[i] + q] = 12345.0;
-    memcpy(gx0[i], gx[i], 2 * op->in_len[i] * sizeof *gx[i]);
-  }
-  fill_normal(gp, n_p, 1, rng);
-  memcpy(gp0, gp, n_p * sizeof *gp);
-  op_backward(op, gx, gp, gy, x, p, 0);
-  for (int i = 0; i < op->n_in; i++) {
-    size_t n = op->in_len[i];
-    for (size_t q = 0; q < n; q++) an[q] = gx[i][q] - gx0[i][q];
-    fd_grad(fd, x[i], n, op, x, p, a, NULL, y);
-    snprintf(what, sizeof what, "backward (tangent 0), input %d", i);
-    check_rel(op, what, an, fd, n);
-    int untouched = 1;
-    for (size_t q = 0; q < n; q++) untouched &= gx[i][n + q] == 12345.0;
-    CHECK(untouched);
-  }
-  if (n_p) {
-    for (size_t q = 0; q < n_p; q++) an[q] = gp[q] - gp0[q];
-    fd_grad(fd, p, n_p, op, x, p, a, NULL, y);
-    check_rel(op, "backward (tangent 0), parameters", an, fd, n_p);
-  }
-
-  /* 3. backward with tangent = 1: L = <a, y> + <b, dy> */
-  if (op->has_tangent) {
-    fill_normal(b, out, 1, rng);
-    memcpy(gy + out, b, out * sizeof *b);
-    for (int i = 0; i < op->n_in; i++) {
-      fill_normal(gx[i], 2 * op->in_len[i], 1, rng);
-      memcpy(gx0[i], gx[i], 2 * op->in_len[i] * sizeof *gx[i]);
-    }
-    fill_normal(gp, n_p, 1, rng);
-    memcpy(gp0, gp, n_p * sizeof *gp);
-    op_backward(op, gx, gp, gy, x, p, 1);
-    for (int i = 0; i < op->n_in; i++) {
-      size_t n = op->in_len[i];
-      for (int blk = 0; blk < 2; blk++) {
-        for (size_t q = 0; q < n; q++) an[q] = gx[i][blk * n + q] - gx0[i][blk * n + q];
-        fd_grad(fd, x[i] + blk * n, n, op, x, p, a, b, y);
-        snprintf(what, sizeof what, "backward (tangent 1), input %d, %s", i,
-                 blk ? "tangent" : "primal");
-        check_rel(op, what, an, fd, n);
-      }
-    }
-    if (n_p) {
-      for (size_t q = 0; q < n_p; q++) an[q] = gp[q] - gp0[q];
-      fd_grad(fd, p, n_p, op, x, p, a, b, y);
-      check_rel(op, "backward (tangent 1), parameters", an, fd, n_p);
-    }
-  }
-
-  for (int i = 0; i < op->n_in; i++) {
-    free(gx[i]);
-    free(gx0[i]);
-  }
-  free(y), free(ys), free(a), free(b), free(gy), free(fd), free(an), free(gp), free(gp0);
+/* The three finite-difference checks of fd_checks.h on one case, for
+ * inputs x (stacked, tangent blocks filled) and parameters p. */
+static void check_case(const fd_case *c, tn_real *const x[], tn_real *p, tn_rng *rng) {
+  fd_op op = {.name = c->name, .n_in = c->n_in, .n_out = 1, .n_param = c->n_param};
+  op.has_tangent = c->has_tangent, op.out_len[0] = c->out_len;
+  for (int i = 0; i < c->n_in; i++) op.in_len[i] = c->in_len[i];
+  op.forward = op_forward, op.tangent = op_tangent, op.backward = op_backward, op.ctx = c;
+  fd_check_op(&op, x, p, rng);
 }
 
 /* r uniform in (0.5, r_c - 0.1): away from 0 and from the cutoff's kink */
@@ -385,9 +149,9 @@ static void test_gemm(void) {
       int lda = (ta ? M : K) + PAD, ldb = (tb ? K : N) + PAD, ldc = N + PAD;
       tn_real a[(M + PAD) * (M + PAD)], b[(N + PAD) * (N + PAD)], c[M * (N + PAD)],
           want[M * (N + PAD)];
-      fill_normal(a, sizeof a / sizeof *a, 1, &rng);
-      fill_normal(b, sizeof b / sizeof *b, 1, &rng);
-      fill_normal(c, sizeof c / sizeof *c, 1, &rng);
+      fd_fill_normal(a, sizeof a / sizeof *a, 1, &rng);
+      fd_fill_normal(b, sizeof b / sizeof *b, 1, &rng);
+      fd_fill_normal(c, sizeof c / sizeof *c, 1, &rng);
       memcpy(want, c, sizeof c);
       naive_gemm(ta, tb, M, N, K, 0.7, a, lda, b, ldb, -1.3, want, ldc);
       nn_gemm(ta, tb, M, N, K, 0.7, a, lda, b, ldb, -1.3, c, ldc);
@@ -414,8 +178,8 @@ static void test_dense_forward_and_init(void) {
   tn_real p[35], x[3 * 5], y[3 * 4];
   tn_rng rng, same;
   tn_rng_seed(&rng, 5);
-  fill_normal(p, 35, 1, &rng);
-  fill_normal(x, 15, 1, &rng);
+  fd_fill_normal(p, 35, 1, &rng);
+  fd_fill_normal(x, 15, 1, &rng);
   nn_dense_forward(y, x, p, &d, 3);
   double err = 0;
   for (int r = 0; r < 3; r++)
@@ -453,10 +217,10 @@ static void test_fd_dense(void) {
     op.dense = nn_dense_make(shapes[c][0], shapes[c][1], shapes[c][2], &offset);
     op.rows = 3, op.in_len[0] = 3 * (size_t)shapes[c][0], op.out_len = 3 * (size_t)shapes[c][1];
     op.n_param = offset, op.has_tangent = 1;
-    tn_real *x = alloc_real(2 * op.in_len[0]), *p = alloc_real(offset);
-    fill_normal(x, 2 * op.in_len[0], 1, &rng);
-    fill_normal(p, offset, 0.5, &rng);
-    fd_check(&op, &x, p, &rng);
+    tn_real *x = fd_alloc(2 * op.in_len[0]), *p = fd_alloc(offset);
+    fd_fill_normal(x, 2 * op.in_len[0], 1, &rng);
+    fd_fill_normal(p, offset, 0.5, &rng);
+    check_case(&op, &x, p, &rng);
     free(x);
     free(p);
   }
@@ -469,9 +233,9 @@ static void test_dense_null_gradients(void) {
   size_t offset = 0;
   nn_dense d = nn_dense_make(3, 2, 1, &offset);
   tn_real p[8], x[2 * 4 * 3], gy[2 * 4 * 2], gx[24] = {0}, gx1[24] = {0}, g[8] = {0}, g1[8] = {0};
-  fill_normal(p, 8, 1, &rng);
-  fill_normal(x, 24, 1, &rng);
-  fill_normal(gy, 16, 1, &rng);
+  fd_fill_normal(p, 8, 1, &rng);
+  fd_fill_normal(x, 24, 1, &rng);
+  fd_fill_normal(gy, 16, 1, &rng);
   nn_dense_backward(gx, g, gy, x, p, &d, 4, 1);
   nn_dense_backward(NULL, g1, gy, x, p, &d, 4, 1);
   nn_dense_backward(gx1, NULL, gy, x, p, &d, 4, 1);
@@ -486,11 +250,11 @@ static void test_fd_activations(void) {
     fd_case op = {.name = nn_act_name(f), .kind = OP_ACT, .n_in = 1, .act = f};
     op.in_len[0] = op.out_len = N, op.has_tangent = 1;
     tn_real x[2 * N];
-    fill_normal(x, 2 * N, 1, &rng);
+    fd_fill_normal(x, 2 * N, 1, &rng);
     for (int q = 0; q < N / 2; q++) x[q] *= 3; /* reach the tails too */
     x[0] = 8, x[1] = -8, x[2] = 0;
     tn_real *xs[1] = {x};
-    fd_check(&op, xs, NULL, &rng);
+    check_case(&op, xs, NULL, &rng);
   }
 }
 
@@ -553,11 +317,11 @@ static void test_fd_distance(void) {
   fd_case op = {.name = "distance", .kind = OP_DISTANCE, .n_in = 1, .rows = ROWS};
   op.in_len[0] = 3 * ROWS, op.out_len = ROWS, op.has_tangent = 1;
   tn_real d[6 * ROWS], r[2 * ROWS];
-  fill_normal(d, 6 * ROWS, 1.5, &rng);
+  fd_fill_normal(d, 6 * ROWS, 1.5, &rng);
   d[0] += 2; /* keep |d| away from 0 */
   d[4] -= 2, d[8] += 1, d[9] -= 2;
   tn_real *xs[1] = {d};
-  fd_check(&op, xs, NULL, &rng);
+  check_case(&op, xs, NULL, &rng);
   nn_distance_forward(r, d, ROWS);
   for (int k = 0; k < ROWS; k++)
     CHECK_NEAR(
@@ -575,9 +339,9 @@ static void test_fd_bases(void) {
     op.basis = b, op.in_len[0] = ROWS, op.out_len = (size_t)ROWS * k, op.has_tangent = 1;
     tn_real r[2 * ROWS];
     fill_radii(r, ROWS, &rng);
-    fill_normal(r + ROWS, ROWS, 1, &rng);
+    fd_fill_normal(r + ROWS, ROWS, 1, &rng);
     tn_real *xs[1] = {r};
-    fd_check(&op, xs, NULL, &rng);
+    check_case(&op, xs, NULL, &rng);
   }
 }
 
@@ -606,9 +370,9 @@ static void test_fd_cutoff(void) {
   tn_real r[2 * ROWS];
   fill_radii(r, ROWS, &rng);
   r[ROWS - 1] = CUTOFF + 0.4; /* beyond the cutoff: everything zero */
-  fill_normal(r + ROWS, ROWS, 1, &rng);
+  fd_fill_normal(r + ROWS, ROWS, 1, &rng);
   tn_real *xs[1] = {r};
-  fd_check(&op, xs, NULL, &rng);
+  check_case(&op, xs, NULL, &rng);
 
   tn_real f[2 * ROWS], gr[2 * ROWS] = {0}, gf[2 * ROWS];
   for (int q = 0; q < 2 * ROWS; q++) gf[q] = 1;
@@ -631,16 +395,16 @@ static void test_fd_scale_rows(void) {
   fd_case op = {.name = "scale_rows", .kind = OP_SCALE_ROWS, .n_in = 2, .rows = ROWS, .w = W};
   op.in_len[0] = ROWS * W, op.in_len[1] = ROWS, op.out_len = ROWS * W, op.has_tangent = 1;
   tn_real x[2 * ROWS * W], s[2 * ROWS], z[ROWS * W];
-  fill_normal(x, 2 * ROWS * W, 1, &rng);
-  fill_normal(s, 2 * ROWS, 1, &rng);
+  fd_fill_normal(x, 2 * ROWS * W, 1, &rng);
+  fd_fill_normal(s, 2 * ROWS, 1, &rng);
   tn_real *xs[2] = {x, s};
-  fd_check(&op, xs, NULL, &rng);
+  check_case(&op, xs, NULL, &rng);
   nn_scale_rows_forward(z, x, s, ROWS, W);
   CHECK(z[0] == x[0] * s[0] && z[ROWS * W - 1] == x[ROWS * W - 1] * s[ROWS - 1]);
   /* a NULL gradient leaves the other one as in a full call */
   tn_real gz[2 * ROWS * W], gx[2 * ROWS * W] = {0}, gs[2 * ROWS] = {0};
   tn_real gx1[2 * ROWS * W] = {0}, gs1[2 * ROWS] = {0};
-  fill_normal(gz, 2 * ROWS * W, 1, &rng);
+  fd_fill_normal(gz, 2 * ROWS * W, 1, &rng);
   nn_scale_rows_backward(gx, gs, gz, x, s, ROWS, W, 1);
   nn_scale_rows_backward(gx1, NULL, gz, x, s, ROWS, W, 1);
   nn_scale_rows_backward(NULL, gs1, gz, x, s, ROWS, W, 1);
@@ -655,8 +419,8 @@ static void test_fd_embed(void) {
   fd_case op = {.name = "embed", .kind = OP_EMBED, .rows = N, .w = W, .type = type};
   op.out_len = N * W, op.n_param = TYPES * W;
   tn_real p[TYPES * W], x[N * W];
-  fill_normal(p, TYPES * W, 1, &rng);
-  fd_check(&op, NULL, p, &rng);
+  fd_fill_normal(p, TYPES * W, 1, &rng);
+  check_case(&op, NULL, p, &rng);
   nn_embed_forward(x, type, p, 0, N, W);
   CHECK(x[0] == p[6] && x[5] == p[2] && x[14] == p[8]);
   /* an offset into a larger block */
@@ -671,53 +435,53 @@ static void test_fd_embed(void) {
 
 /* The small graph of the edge-op checks: 5 atoms, all ordered pairs, some
  * pairs twice (two images), two self-image pairs. */
-static void small_graph(test_graph *t, tn_rng *rng) {
-  graph_make(t, 5, 1.0, 2, rng);
-  CHECK(graph_valid(&t->g) && t->g.n_edges >= 24);
+static void small_graph(fd_graph *t, tn_rng *rng) {
+  fd_graph_make(t, 5, 1.0, 2, rng);
+  CHECK(fd_graph_valid(&t->g) && t->g.n_edges >= 24);
 }
 
 static void test_fd_graph_ops(void) {
   tn_rng rng;
   tn_rng_seed(&rng, 9);
-  test_graph t;
+  fd_graph t;
   small_graph(&t, &rng);
   enum { W = 3 };
   size_t na = (size_t)t.g.n_atoms * W, ne = (size_t)t.g.n_edges * W;
-  tn_real *x = alloc_real(2 * na), *m = alloc_real(2 * ne);
-  fill_normal(x, 2 * na, 1, &rng);
-  fill_normal(m, 2 * ne, 1, &rng);
+  tn_real *x = fd_alloc(2 * na), *m = fd_alloc(2 * ne);
+  fd_fill_normal(x, 2 * na, 1, &rng);
+  fd_fill_normal(m, 2 * ne, 1, &rng);
 
   fd_case gather = {.name = "gather", .kind = OP_GATHER, .n_in = 1, .w = W, .g = &t.g};
   gather.in_len[0] = na, gather.out_len = ne, gather.has_tangent = 1;
-  fd_check(&gather, &x, NULL, &rng);
+  check_case(&gather, &x, NULL, &rng);
 
   fd_case scatter = {.name = "scatter", .kind = OP_SCATTER, .n_in = 1, .w = W, .g = &t.g};
   scatter.in_len[0] = ne, scatter.out_len = na, scatter.has_tangent = 1;
-  fd_check(&scatter, &m, NULL, &rng);
+  check_case(&scatter, &m, NULL, &rng);
 
   fd_case conv = {.name = "cfconv", .kind = OP_CFCONV, .n_in = 2, .w = W, .g = &t.g};
   conv.in_len[0] = na, conv.in_len[1] = ne, conv.out_len = na, conv.has_tangent = 1;
   tn_real *xs[2] = {x, m};
-  fd_check(&conv, xs, NULL, &rng);
+  check_case(&conv, xs, NULL, &rng);
   free(x);
   free(m);
-  graph_free(&t);
+  fd_graph_free(&t);
 }
 
 /* Forward values of the edge ops against loops over edges that use i_k and
  * j_k only (not first[] or rev[]). */
-static void test_graph_values(void) {
+static void fd_graph_values(void) {
   tn_rng rng;
   tn_rng_seed(&rng, 10);
-  test_graph t;
+  fd_graph t;
   small_graph(&t, &rng);
   enum { W = 2 };
   int n = t.g.n_atoms;
   int64_t ne = t.g.n_edges;
-  tn_real *x = alloc_real(2 * n * W), *f = alloc_real(2 * ne * W), *e = alloc_real(ne * W);
-  tn_real *y = alloc_real(n * W), *want = alloc_real(n * W), *yc = alloc_real(n * W);
-  fill_normal(x, n * W, 1, &rng);
-  fill_normal(f, ne * W, 1, &rng);
+  tn_real *x = fd_alloc(2 * n * W), *f = fd_alloc(2 * ne * W), *e = fd_alloc(ne * W);
+  tn_real *y = fd_alloc(n * W), *want = fd_alloc(n * W), *yc = fd_alloc(n * W);
+  fd_fill_normal(x, n * W, 1, &rng);
+  fd_fill_normal(f, ne * W, 1, &rng);
   nn_gather_forward(e, x, &t.g, W);
   nn_scatter_forward(y, f, &t.g, W);
   nn_cfconv_forward(yc, x, f, &t.g, W);
@@ -735,14 +499,26 @@ static void test_graph_values(void) {
     CHECK(err < 1e-14);
   }
   free(x), free(f), free(e), free(y), free(want), free(yc);
-  graph_free(&t);
+  fd_graph_free(&t);
 }
 
 #ifdef _OPENMP
-/* All outputs of the edge ops (and the radial ops on the same edges), with
- * the given number of threads, concatenated into out. */
-static size_t edge_ops_run(tn_real *out, const nn_graph *g, const tn_real *x, const tn_real *f,
-                           const tn_real *d, const tn_real *gy, const tn_real *ge, int w) {
+/* The inputs of edge_ops_run: features x [n_atoms w], filters f [n_edges w],
+ * edge vectors d [n_edges 3], output gradients gy [n_atoms w] and ge
+ * [n_edges w], each with its tangent block. */
+typedef struct edge_inputs {
+  const nn_graph *g;
+  const tn_real *x, *f, *d, *gy, *ge;
+  int w;
+} edge_inputs;
+
+/* All outputs of the edge ops (and the radial ops on the same edges),
+ * concatenated into out; returns how many. */
+static size_t edge_ops_run(tn_real *out, const void *ctx) {
+  const edge_inputs *in = ctx;
+  const nn_graph *g = in->g;
+  const tn_real *x = in->x, *f = in->f, *d = in->d, *gy = in->gy, *ge = in->ge;
+  int w = in->w;
   size_t na = (size_t)g->n_atoms * w, ne = (size_t)g->n_edges * w, at = 0;
   int rows = (int)g->n_edges;
   nn_gather_forward(out + at, x, g, w);
@@ -778,34 +554,25 @@ static void test_threads_bitwise(void) {
 #else
   tn_rng rng;
   tn_rng_seed(&rng, 12);
-  test_graph t;
-  graph_make(&t, 300, 0.06, 20, &rng);
-  CHECK(graph_valid(&t.g));
+  fd_graph t;
+  fd_graph_make(&t, 300, 0.06, 20, &rng);
+  CHECK(fd_graph_valid(&t.g));
   enum { W = 16 };
   size_t na = (size_t)t.g.n_atoms * W, ne = (size_t)t.g.n_edges * W, rows = t.g.n_edges;
   size_t total = 10 * na + 10 * ne + 8 * rows;
-  tn_real *x = alloc_real(2 * na), *f = alloc_real(2 * ne), *d = alloc_real(6 * rows);
-  tn_real *gy = alloc_real(2 * na), *ge = alloc_real(2 * ne);
-  tn_real *one = alloc_real(total), *two = alloc_real(total);
-  fill_normal(x, 2 * na, 1, &rng);
-  fill_normal(f, 2 * ne, 1, &rng);
-  fill_normal(d, 6 * rows, 1.5, &rng);
+  tn_real *x = fd_alloc(2 * na), *f = fd_alloc(2 * ne), *d = fd_alloc(6 * rows);
+  tn_real *gy = fd_alloc(2 * na), *ge = fd_alloc(2 * ne);
+  fd_fill_normal(x, 2 * na, 1, &rng);
+  fd_fill_normal(f, 2 * ne, 1, &rng);
+  fd_fill_normal(d, 6 * rows, 1.5, &rng);
   for (size_t k = 0; k < rows; k++) d[3 * k] += 3; /* |d| > 0 */
-  fill_normal(gy, 2 * na, 1, &rng);
-  fill_normal(ge, 2 * ne, 1, &rng);
-  int before = omp_get_max_threads();
-  omp_set_num_threads(1);
-  size_t used = edge_ops_run(one, &t.g, x, f, d, gy, ge, W);
-  CHECK(used <= total && (t.g.n_edges + t.g.n_atoms) * W >= 4096); /* the parallel path runs */
-  for (int threads = 2; threads <= 3; threads++) {
-    memset(two, 0, total * sizeof *two);
-    omp_set_num_threads(threads);
-    edge_ops_run(two, &t.g, x, f, d, gy, ge, W);
-    CHECK(memcmp(one, two, used * sizeof *one) == 0);
-  }
-  omp_set_num_threads(before);
-  free(x), free(f), free(d), free(gy), free(ge), free(one), free(two);
-  graph_free(&t);
+  fd_fill_normal(gy, 2 * na, 1, &rng);
+  fd_fill_normal(ge, 2 * ne, 1, &rng);
+  CHECK((t.g.n_edges + t.g.n_atoms) * W >= 4096); /* the parallel path runs */
+  edge_inputs in = {&t.g, x, f, d, gy, ge, W};
+  fd_check_threads_bitwise(edge_ops_run, &in, total);
+  free(x), free(f), free(d), free(gy), free(ge);
+  fd_graph_free(&t);
 #endif
 }
 
@@ -826,7 +593,7 @@ int main(void) {
   RUN(test_fd_scale_rows);
   RUN(test_fd_embed);
   RUN(test_fd_graph_ops);
-  RUN(test_graph_values);
+  RUN(fd_graph_values);
   RUN(test_threads_bitwise);
   return harness_finish();
 }

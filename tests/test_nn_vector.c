@@ -1,107 +1,15 @@
 /* The vector-feature ops of PaiNN (src/nn/vector.c, concat.c), in float64:
  * every tangent and backward pass (both with and without the tangent block)
- * against central finite differences of the forward pass; forward values
+ * against central finite differences of the forward pass (fd_checks.h: step
+ * 1e-5, relative 2-norm error at most 1e-6, L = Σ_o <a_o, y_o> (+ <b_o,
+ * dy_o>) over every output; gradients must accumulate); forward values
  * against naive loops over edges; NULL gradients; results bitwise equal
- * under 1, 2 and 3 OpenMP threads; rotation equivariance of the message.
- *
- * Finite differences: step h = 1e-5 on inputs of order one, so truncation
- * (h² f''') and rounding (1e-16 |L| / h) errors are ~1e-10; the 2-norm of
- * (analytic - finite difference) over one input must be at most 1e-6 times
- * the 2-norm of the finite difference. The functional is a fixed random
- * linear form L = Σ_o <a_o, y_o> (+ <b_o, dy_o> for the tangent backward).
- * Gradient buffers start random and the increment is compared, so a pass
- * that assigns instead of accumulating fails; with tangent = 0 the tangent
- * block of every gy holds NaN and the tangent blocks of the input gradients
- * must come back untouched. */
+ * under 1, 2 and 3 OpenMP threads; rotation equivariance of the message. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
-#include "../src/nn/nn.h"
-#include "harness.h"
-
-#define FD_STEP 1e-5
-#define FD_TOL  1e-6
-#define MAX_IN  4
-#define MAX_OUT 2
-
-static tn_real *alloc_real(size_t n) {
-  tn_real *p = calloc(n ? n : 1, sizeof *p);
-  if (!p) abort(); /* test code: out of memory is fatal */
-  return p;
-}
-
-static void fill_normal(tn_real *v, size_t n, double scale, tn_rng *rng) {
-  for (size_t q = 0; q < n; q++) v[q] = scale * tn_rng_normal(rng);
-}
-
-static double dot(const tn_real *a, const tn_real *b, size_t n) {
-  double s = 0;
-  for (size_t q = 0; q < n; q++) s += a[q] * b[q];
-  return s;
-}
-
-/* ----------------------------------------------------------- a test graph */
-
-typedef struct test_graph {
-  nn_graph g;
-  int32_t *i, *j;
-  int64_t *first, *rev;
-} test_graph;
-
-/* Bonds (a, b), a ≤ b: each pair a < b kept with probability p (twice, as
- * two periodic images, one time in five), plus `self` bonds of an atom with
- * its own image. Bond q gives directed edges a -> b and b -> a, each the
- * other's reverse; edges are then ordered by receiver, stably. */
-static void graph_make(test_graph *t, int n, double p, int self, tn_rng *rng) {
-  int64_t cap = 2 * (int64_t)n * n + 2 * self + 2, nb = 0;
-  int32_t *ba = malloc((size_t)cap * sizeof *ba), *bb = malloc((size_t)cap * sizeof *bb);
-  if (!ba || !bb) abort();
-  for (int a = 0; a < n; a++)
-    for (int b = a + 1; b < n; b++) {
-      if (tn_rng_uniform(rng) >= p) continue;
-      int copies = tn_rng_uniform(rng) < 0.2 ? 2 : 1;
-      for (int c = 0; c < copies; c++) ba[nb] = a, bb[nb++] = b;
-    }
-  for (int s = 0; s < self; s++) {
-    int a = (int)(tn_rng_uniform(rng) * n);
-    ba[nb] = a, bb[nb++] = a;
-  }
-  int64_t ne = 2 * nb;
-  t->i = malloc((size_t)ne * sizeof *t->i + 4);
-  t->j = malloc((size_t)ne * sizeof *t->j + 4);
-  t->rev = malloc((size_t)ne * sizeof *t->rev + 8);
-  t->first = calloc((size_t)n + 1, sizeof *t->first);
-  int64_t *slot = malloc((size_t)ne * sizeof *slot + 8), *used = calloc((size_t)n + 1, 8);
-  if (!t->i || !t->j || !t->rev || !t->first || !slot || !used) abort();
-  for (int64_t e = 0; e < ne; e++) t->first[(e % 2 ? bb : ba)[e / 2] + 1]++;
-  for (int a = 0; a < n; a++) t->first[a + 1] += t->first[a];
-  for (int64_t e = 0; e < ne; e++) {
-    int32_t from = (e % 2 ? bb : ba)[e / 2], to = (e % 2 ? ba : bb)[e / 2];
-    slot[e] = t->first[from] + used[from]++;
-    t->i[slot[e]] = from;
-    t->j[slot[e]] = to;
-  }
-  for (int64_t e = 0; e < ne; e++) t->rev[slot[e]] = slot[e ^ 1];
-  t->g = (nn_graph){n, ne, t->i, t->j, t->first, t->rev};
-  free(slot), free(used), free(ba), free(bb);
-}
-
-static void graph_free(test_graph *t) { free(t->i), free(t->j), free(t->first), free(t->rev); }
-
-static int graph_valid(const nn_graph *g) {
-  int ok = g->first[0] == 0 && g->first[g->n_atoms] == g->n_edges;
-  for (int a = 0; a < g->n_atoms; a++)
-    for (int64_t k = g->first[a]; k < g->first[a + 1]; k++) ok &= g->i[k] == a;
-  for (int64_t k = 0; k < g->n_edges; k++) {
-    int64_t r = g->rev[k];
-    ok &= r >= 0 && r < g->n_edges && g->rev[r] == k && g->i[r] == g->j[k] && g->j[r] == g->i[k];
-  }
-  return ok;
-}
+#include "fd_checks.h"
 
 /* ------------------------------------------------------ the ops under test */
 
@@ -111,13 +19,16 @@ typedef struct vcase {
   const char *name;
   vop_kind kind;
   int n_in, n_out;
-  size_t in_len[MAX_IN], out_len[MAX_OUT]; /* primal elements */
-  int rows, f, wb;                         /* wb: second width of concat */
+  size_t in_len[FD_MAX_IN], out_len[FD_MAX_OUT]; /* primal elements */
+  int rows, f, wb;                               /* wb: second width of concat */
   double eps;
   const nn_graph *g;
 } vcase;
 
-static void op_forward(const vcase *op, tn_real *const y[], tn_real *const x[]) {
+/* The vector ops have no parameters: p is unused. */
+static void op_forward(const fd_op *o, tn_real *const y[], tn_real *const x[], const tn_real *p) {
+  const vcase *op = o->ctx;
+  (void)p;
   switch (op->kind) {
   case VOP_UNIT: nn_unit_forward(y[0], x[0], op->rows); break;
   case VOP_VNORM: nn_vnorm_forward(y[0], x[0], op->rows, op->f, op->eps); break;
@@ -127,7 +38,9 @@ static void op_forward(const vcase *op, tn_real *const y[], tn_real *const x[]) 
   }
 }
 
-static void op_tangent(const vcase *op, tn_real *const y[], tn_real *const x[]) {
+static void op_tangent(const fd_op *o, tn_real *const y[], tn_real *const x[], const tn_real *p) {
+  const vcase *op = o->ctx;
+  (void)p;
   switch (op->kind) {
   case VOP_UNIT: nn_unit_tangent(y[0], x[0], op->rows); break;
   case VOP_VNORM: nn_vnorm_tangent(y[0], x[0], op->rows, op->f); break;
@@ -138,8 +51,10 @@ static void op_tangent(const vcase *op, tn_real *const y[], tn_real *const x[]) 
 }
 
 /* y holds the forward (and tangent) outputs at x: vnorm reads its norms. */
-static void op_backward(const vcase *op, tn_real *const gx[], tn_real *const gy[],
-                        tn_real *const x[], tn_real *const y[], int tangent) {
+static void op_backward(const fd_op *o, tn_real *const gx[], tn_real *gp, tn_real *const gy[],
+                        tn_real *const x[], const tn_real *p, tn_real *const y[], int tangent) {
+  const vcase *op = o->ctx;
+  (void)gp, (void)p;
   switch (op->kind) {
   case VOP_UNIT: nn_unit_backward(gx[0], gy[0], x[0], op->rows, tangent); break;
   case VOP_VNORM: nn_vnorm_backward(gx[0], gy[0], x[0], y[0], op->rows, op->f, tangent); break;
@@ -154,150 +69,14 @@ static void op_backward(const vcase *op, tn_real *const gx[], tn_real *const gy[
   }
 }
 
-/* ---------------------------------------------------- finite differences */
-
-static void check_rel(const vcase *op, const char *what, const tn_real *an, const tn_real *fd,
-                      size_t n) {
-  double diff = 0, norm = 0;
-  for (size_t q = 0; q < n; q++) {
-    diff += (an[q] - fd[q]) * (an[q] - fd[q]);
-    norm += fd[q] * fd[q];
-  }
-  diff = sqrt(diff), norm = sqrt(norm);
-  int ok = norm > 0 ? diff <= FD_TOL * norm : diff == 0;
-  if (!ok)
-    fprintf(stderr, "  %s, %s: |analytic - fd| = %.3g, |fd| = %.3g (h = %g)\n", op->name, what,
-            diff, norm, FD_STEP);
-  CHECK(ok);
-}
-
-typedef struct fd_bufs {
-  tn_real *y[MAX_OUT], *a[MAX_OUT], *b[MAX_OUT];
-} fd_bufs;
-
-/* L at the current inputs: Σ_o <a_o, y_o> (+ <b_o, dy_o> when with_b) */
-static double fd_loss(const vcase *op, tn_real *const x[], const fd_bufs *B, int with_b) {
-  op_forward(op, B->y, x);
-  if (with_b) op_tangent(op, B->y, x);
-  double loss = 0;
-  for (int o = 0; o < op->n_out; o++) {
-    loss += dot(B->a[o], B->y[o], op->out_len[o]);
-    if (with_b) loss += dot(B->b[o], B->y[o] + op->out_len[o], op->out_len[o]);
-  }
-  return loss;
-}
-
-static void fd_grad(tn_real *fd, tn_real *v, size_t n, const vcase *op, tn_real *const x[],
-                    const fd_bufs *B, int with_b) {
-  for (size_t q = 0; q < n; q++) {
-    tn_real keep = v[q];
-    v[q] = keep + FD_STEP;
-    double up = fd_loss(op, x, B, with_b);
-    v[q] = keep - FD_STEP;
-    double down = fd_loss(op, x, B, with_b);
-    v[q] = keep;
-    fd[q] = (up - down) / (2 * FD_STEP);
-  }
-}
-
-/* The three checks of the header comment, inputs x stacked with tangents. */
-static void fd_check(const vcase *op, tn_real *const x[], tn_rng *rng) {
-  size_t big = 1;
-  for (int i = 0; i < op->n_in; i++) big = op->in_len[i] > big ? op->in_len[i] : big;
-  fd_bufs B;
-  tn_real *ys[MAX_OUT] = {0}, *gy[MAX_OUT] = {0}, *gx[MAX_IN] = {0}, *gx0[MAX_IN] = {0};
-  for (int o = 0; o < op->n_out; o++) {
-    size_t n = op->out_len[o];
-    B.y[o] = alloc_real(2 * n), B.a[o] = alloc_real(n), B.b[o] = alloc_real(n);
-    ys[o] = alloc_real(2 * n), gy[o] = alloc_real(2 * n);
-  }
-  for (int i = 0; i < op->n_in; i++)
-    gx[i] = alloc_real(2 * op->in_len[i]), gx0[i] = alloc_real(2 * op->in_len[i]);
-  tn_real *fd = alloc_real(big), *an = alloc_real(big);
-  char what[96];
-
-  /* 1. tangent */
-  op_forward(op, B.y, x);
-  op_tangent(op, B.y, x);
-  tn_real *save[MAX_IN] = {0};
-  for (int i = 0; i < op->n_in; i++) {
-    save[i] = alloc_real(op->in_len[i]);
-    memcpy(save[i], x[i], op->in_len[i] * sizeof *x[i]);
-  }
-  for (int sign = 1; sign >= -1; sign -= 2) {
-    for (int i = 0; i < op->n_in; i++)
-      for (size_t q = 0; q < op->in_len[i]; q++)
-        x[i][q] = save[i][q] + sign * FD_STEP * x[i][op->in_len[i] + q];
-    tn_real *dst[MAX_OUT];
-    for (int o = 0; o < op->n_out; o++) dst[o] = ys[o] + (sign > 0 ? 0 : op->out_len[o]);
-    op_forward(op, dst, x);
-  }
-  for (int i = 0; i < op->n_in; i++) {
-    memcpy(x[i], save[i], op->in_len[i] * sizeof *x[i]);
-    free(save[i]);
-  }
-  for (int o = 0; o < op->n_out; o++) {
-    size_t n = op->out_len[o];
-    tn_real *d = alloc_real(n);
-    for (size_t q = 0; q < n; q++) d[q] = (ys[o][q] - ys[o][n + q]) / (2 * FD_STEP);
-    snprintf(what, sizeof what, "tangent, output %d", o);
-    check_rel(op, what, B.y[o] + n, d, n);
-    free(d);
-  }
-
-  /* 2. backward, tangent = 0 */
-  for (int o = 0; o < op->n_out; o++) {
-    size_t n = op->out_len[o];
-    fill_normal(B.a[o], n, 1, rng);
-    memcpy(gy[o], B.a[o], n * sizeof *gy[o]);
-    for (size_t q = 0; q < n; q++) gy[o][n + q] = NAN; /* must not be read */
-  }
-  for (int i = 0; i < op->n_in; i++) {
-    size_t n = op->in_len[i];
-    fill_normal(gx[i], n, 1, rng);
-    for (size_t q = 0; q < n; q++) gx[i][n + q] = 12345.0;
-    memcpy(gx0[i], gx[i], 2 * n * sizeof *gx[i]);
-  }
-  op_forward(op, B.y, x);
-  op_backward(op, gx, gy, x, B.y, 0);
-  for (int i = 0; i < op->n_in; i++) {
-    size_t n = op->in_len[i];
-    for (size_t q = 0; q < n; q++) an[q] = gx[i][q] - gx0[i][q];
-    fd_grad(fd, x[i], n, op, x, &B, 0);
-    snprintf(what, sizeof what, "backward (tangent 0), input %d", i);
-    check_rel(op, what, an, fd, n);
-    int untouched = 1;
-    for (size_t q = 0; q < n; q++) untouched &= gx[i][n + q] == 12345.0;
-    CHECK(untouched);
-  }
-
-  /* 3. backward, tangent = 1 */
-  for (int o = 0; o < op->n_out; o++) {
-    fill_normal(B.b[o], op->out_len[o], 1, rng);
-    memcpy(gy[o] + op->out_len[o], B.b[o], op->out_len[o] * sizeof *gy[o]);
-  }
-  for (int i = 0; i < op->n_in; i++) {
-    fill_normal(gx[i], 2 * op->in_len[i], 1, rng);
-    memcpy(gx0[i], gx[i], 2 * op->in_len[i] * sizeof *gx[i]);
-  }
-  op_forward(op, B.y, x);
-  op_tangent(op, B.y, x);
-  op_backward(op, gx, gy, x, B.y, 1);
-  for (int i = 0; i < op->n_in; i++) {
-    size_t n = op->in_len[i];
-    for (int blk = 0; blk < 2; blk++) {
-      for (size_t q = 0; q < n; q++) an[q] = gx[i][blk * n + q] - gx0[i][blk * n + q];
-      fd_grad(fd, x[i] + blk * n, n, op, x, &B, 1);
-      snprintf(what, sizeof what, "backward (tangent 1), input %d, %s", i,
-               blk ? "tangent" : "primal");
-      check_rel(op, what, an, fd, n);
-    }
-  }
-
-  for (int o = 0; o < op->n_out; o++) free(B.y[o]), free(B.a[o]), free(B.b[o]), free(ys[o]);
-  for (int o = 0; o < op->n_out; o++) free(gy[o]);
-  for (int i = 0; i < op->n_in; i++) free(gx[i]), free(gx0[i]);
-  free(fd), free(an);
+/* The three finite-difference checks of fd_checks.h on one case, inputs x
+ * stacked with their tangents. */
+static void check_case(const vcase *c, tn_real *const x[], tn_rng *rng) {
+  fd_op op = {.name = c->name, .n_in = c->n_in, .n_out = c->n_out, .has_tangent = 1};
+  memcpy(op.in_len, c->in_len, sizeof op.in_len);
+  memcpy(op.out_len, c->out_len, sizeof op.out_len);
+  op.forward = op_forward, op.tangent = op_tangent, op.backward = op_backward, op.ctx = c;
+  fd_check_op(&op, x, NULL, rng);
 }
 
 /* ------------------------------------------------------------------ tests */
@@ -315,10 +94,10 @@ static void test_fd_unit(void) {
   vcase op = {.name = "unit", .kind = VOP_UNIT, .n_in = 1, .n_out = 1, .rows = ROWS};
   op.in_len[0] = op.out_len[0] = 3 * ROWS;
   tn_real d[6 * ROWS], u[6 * ROWS];
-  fill_normal(d, 6 * ROWS, 1.5, &rng);
+  fd_fill_normal(d, 6 * ROWS, 1.5, &rng);
   for (int k = 0; k < ROWS; k++) d[3 * k + k % 3] += 2; /* |d| away from 0 */
   tn_real *xs[1] = {d};
-  fd_check(&op, xs, &rng);
+  check_case(&op, xs, &rng);
   nn_unit_forward(u, d, ROWS);
   for (int k = 0; k < ROWS; k++) {
     double len =
@@ -338,11 +117,11 @@ static void test_fd_vnorm(void) {
     op.n_out = 1, op.rows = ROWS, op.f = F, op.eps = pass ? 0.3 : 1e-8;
     op.in_len[0] = 3 * ROWS * F, op.out_len[0] = ROWS * F;
     tn_real v[6 * ROWS * F], n[2 * ROWS * F];
-    fill_normal(v, 6 * ROWS * F, 1, &rng);
+    fd_fill_normal(v, 6 * ROWS * F, 1, &rng);
     if (pass)
       for (int c = 0; c < 3; c++) v[c * F + 1] = 0; /* row 0, feature 1: v = 0 */
     tn_real *xs[1] = {v};
-    fd_check(&op, xs, &rng);
+    check_case(&op, xs, &rng);
     nn_vnorm_forward(n, v, ROWS, F, op.eps);
     for (int r = 0; r < ROWS; r++)
       for (int q = 0; q < F; q++) {
@@ -374,10 +153,10 @@ static void test_fd_concat(void) {
   op.f = WA, op.wb = WB, op.in_len[0] = ROWS * WA, op.in_len[1] = ROWS * WB;
   op.out_len[0] = ROWS * (WA + WB);
   tn_real a[2 * ROWS * WA], b[2 * ROWS * WB], y[2 * ROWS * (WA + WB)];
-  fill_normal(a, 2 * ROWS * WA, 1, &rng);
-  fill_normal(b, 2 * ROWS * WB, 1, &rng);
+  fd_fill_normal(a, 2 * ROWS * WA, 1, &rng);
+  fd_fill_normal(b, 2 * ROWS * WB, 1, &rng);
   tn_real *xs[2] = {a, b};
-  fd_check(&op, xs, &rng);
+  check_case(&op, xs, &rng);
   nn_concat_forward(y, a, b, ROWS, WA, WB);
   nn_concat_tangent(y, a, b, ROWS, WA, WB);
   CHECK(y[0] == a[0] && y[WA] == b[0] && y[WA + WB + 1] == a[WA + 1] && y[2 * (WA + WB)] == a[4]);
@@ -386,7 +165,7 @@ static void test_fd_concat(void) {
 
 /* Naive forward of the message: a loop over edges with i_k and j_k only. */
 static void vconv_naive(double *ys, double *yv, const tn_real *x, const tn_real *w,
-                        const tn_real *v, const tn_real *u, const test_graph *t, int f) {
+                        const tn_real *v, const tn_real *u, const fd_graph *t, int f) {
   int n = t->g.n_atoms;
   memset(ys, 0, (size_t)n * f * sizeof *ys);
   memset(yv, 0, (size_t)n * 3 * f * sizeof *yv);
@@ -406,9 +185,9 @@ static void vconv_naive(double *ys, double *yv, const tn_real *x, const tn_real 
 static void test_fd_vconv(void) {
   tn_rng rng;
   tn_rng_seed(&rng, 4);
-  test_graph t;
-  graph_make(&t, 5, 0.8, 2, &rng);
-  CHECK(graph_valid(&t.g) && t.g.n_edges >= 16);
+  fd_graph t;
+  fd_graph_make(&t, 5, 0.8, 2, &rng);
+  CHECK(fd_graph_valid(&t.g) && t.g.n_edges >= 16);
   enum { F = 2 };
   int n = t.g.n_atoms;
   size_t ne = (size_t)t.g.n_edges;
@@ -416,17 +195,17 @@ static void test_fd_vconv(void) {
   op.in_len[0] = (size_t)n * 3 * F, op.in_len[1] = ne * 3 * F;
   op.in_len[2] = (size_t)n * 3 * F, op.in_len[3] = ne * 3;
   op.out_len[0] = (size_t)n * F, op.out_len[1] = (size_t)n * 3 * F;
-  tn_real *x = alloc_real(2 * op.in_len[0]), *w = alloc_real(2 * op.in_len[1]);
-  tn_real *v = alloc_real(2 * op.in_len[2]), *u = alloc_real(2 * op.in_len[3]);
-  fill_normal(x, 2 * op.in_len[0], 1, &rng);
-  fill_normal(w, 2 * op.in_len[1], 1, &rng);
-  fill_normal(v, 2 * op.in_len[2], 1, &rng);
-  fill_normal(u, 2 * op.in_len[3], 1, &rng);
+  tn_real *x = fd_alloc(2 * op.in_len[0]), *w = fd_alloc(2 * op.in_len[1]);
+  tn_real *v = fd_alloc(2 * op.in_len[2]), *u = fd_alloc(2 * op.in_len[3]);
+  fd_fill_normal(x, 2 * op.in_len[0], 1, &rng);
+  fd_fill_normal(w, 2 * op.in_len[1], 1, &rng);
+  fd_fill_normal(v, 2 * op.in_len[2], 1, &rng);
+  fd_fill_normal(u, 2 * op.in_len[3], 1, &rng);
   tn_real *xs[4] = {x, w, v, u};
-  fd_check(&op, xs, &rng);
+  check_case(&op, xs, &rng);
 
   /* forward against the naive loop */
-  tn_real *ys = alloc_real(2 * n * F), *yv = alloc_real(2 * n * 3 * F);
+  tn_real *ys = fd_alloc(2 * n * F), *yv = fd_alloc(2 * n * 3 * F);
   double *want_s = calloc((size_t)n * F, sizeof *want_s);
   double *want_v = calloc((size_t)n * 3 * F, sizeof *want_v);
   nn_vconv_forward(ys, yv, x, w, v, u, &t.g, F);
@@ -438,10 +217,10 @@ static void test_fd_vconv(void) {
 
   /* NULL gradients leave the others as in a full call */
   size_t lens[4] = {op.in_len[0], op.in_len[1], op.in_len[2], op.in_len[3]};
-  tn_real *full[4], *part[4], *gys = alloc_real(2 * n * F), *gyv = alloc_real(2 * n * 3 * F);
-  fill_normal(gys, 2 * n * F, 1, &rng);
-  fill_normal(gyv, 2 * n * 3 * F, 1, &rng);
-  for (int i = 0; i < 4; i++) full[i] = alloc_real(2 * lens[i]), part[i] = alloc_real(2 * lens[i]);
+  tn_real *full[4], *part[4], *gys = fd_alloc(2 * n * F), *gyv = fd_alloc(2 * n * 3 * F);
+  fd_fill_normal(gys, 2 * n * F, 1, &rng);
+  fd_fill_normal(gyv, 2 * n * 3 * F, 1, &rng);
+  for (int i = 0; i < 4; i++) full[i] = fd_alloc(2 * lens[i]), part[i] = fd_alloc(2 * lens[i]);
   nn_vconv_tangent(ys, yv, x, w, v, u, &t.g, F);
   nn_vconv_backward(full[0], full[1], full[2], full[3], gys, gyv, x, w, v, u, &t.g, F, 1);
   nn_vconv_backward(part[0], NULL, part[2], NULL, gys, gyv, x, w, v, u, &t.g, F, 1);
@@ -452,7 +231,7 @@ static void test_fd_vconv(void) {
   for (int i = 0; i < 4; i++) free(full[i]), free(part[i]);
   free(gys), free(gyv), free(ys), free(yv), free(want_s), free(want_v);
   free(x), free(w), free(v), free(u);
-  graph_free(&t);
+  fd_graph_free(&t);
 }
 
 static void test_fd_vmix(void) {
@@ -463,11 +242,11 @@ static void test_fd_vmix(void) {
   op.in_len[0] = op.in_len[1] = op.in_len[2] = 3 * ROWS * F;
   op.out_len[0] = ROWS * F, op.out_len[1] = 3 * ROWS * F;
   tn_real a[6 * ROWS * F], uv[6 * ROWS * F], vv[6 * ROWS * F];
-  fill_normal(a, 6 * ROWS * F, 1, &rng);
-  fill_normal(uv, 6 * ROWS * F, 1, &rng);
-  fill_normal(vv, 6 * ROWS * F, 1, &rng);
+  fd_fill_normal(a, 6 * ROWS * F, 1, &rng);
+  fd_fill_normal(uv, 6 * ROWS * F, 1, &rng);
+  fd_fill_normal(vv, 6 * ROWS * F, 1, &rng);
   tn_real *xs[3] = {a, uv, vv};
-  fd_check(&op, xs, &rng);
+  check_case(&op, xs, &rng);
   tn_real ys[ROWS * F], yv[3 * ROWS * F];
   nn_vmix_forward(ys, yv, a, uv, vv, ROWS, F);
   double err = 0;
@@ -484,8 +263,8 @@ static void test_fd_vmix(void) {
   CHECK(err < 1e-14);
   /* NULL gradients leave the others as in a full call */
   tn_real gys[2 * ROWS * F], gyv[6 * ROWS * F], g1[3][6 * ROWS * F], g2[3][6 * ROWS * F];
-  fill_normal(gys, 2 * ROWS * F, 1, &rng);
-  fill_normal(gyv, 6 * ROWS * F, 1, &rng);
+  fd_fill_normal(gys, 2 * ROWS * F, 1, &rng);
+  fd_fill_normal(gyv, 6 * ROWS * F, 1, &rng);
   memset(g1, 0, sizeof g1), memset(g2, 0, sizeof g2);
   nn_vmix_backward(g1[0], g1[1], g1[2], gys, gyv, a, uv, vv, ROWS, F, 1);
   nn_vmix_backward(g2[0], NULL, g2[2], gys, gyv, a, uv, vv, ROWS, F, 1);
@@ -498,19 +277,19 @@ static void test_fd_vmix(void) {
 static void test_vconv_equivariance(void) {
   tn_rng rng;
   tn_rng_seed(&rng, 6);
-  test_graph t;
-  graph_make(&t, 6, 0.7, 1, &rng);
+  fd_graph t;
+  fd_graph_make(&t, 6, 0.7, 1, &rng);
   enum { F = 3 };
   int n = t.g.n_atoms;
   size_t ne = (size_t)t.g.n_edges;
-  tn_real *x = alloc_real(n * 3 * F), *w = alloc_real(ne * 3 * F), *v = alloc_real(n * 3 * F);
-  tn_real *u = alloc_real(ne * 3), *v2 = alloc_real(n * 3 * F), *u2 = alloc_real(ne * 3);
-  tn_real *ys = alloc_real(n * F), *yv = alloc_real(n * 3 * F);
-  tn_real *ys2 = alloc_real(n * F), *yv2 = alloc_real(n * 3 * F);
-  fill_normal(x, n * 3 * F, 1, &rng);
-  fill_normal(w, ne * 3 * F, 1, &rng);
-  fill_normal(v, n * 3 * F, 1, &rng);
-  fill_normal(u, ne * 3, 1, &rng);
+  tn_real *x = fd_alloc(n * 3 * F), *w = fd_alloc(ne * 3 * F), *v = fd_alloc(n * 3 * F);
+  tn_real *u = fd_alloc(ne * 3), *v2 = fd_alloc(n * 3 * F), *u2 = fd_alloc(ne * 3);
+  tn_real *ys = fd_alloc(n * F), *yv = fd_alloc(n * 3 * F);
+  tn_real *ys2 = fd_alloc(n * F), *yv2 = fd_alloc(n * 3 * F);
+  fd_fill_normal(x, n * 3 * F, 1, &rng);
+  fd_fill_normal(w, ne * 3 * F, 1, &rng);
+  fd_fill_normal(v, n * 3 * F, 1, &rng);
+  fd_fill_normal(u, ne * 3, 1, &rng);
   const double c = cos(0.9), s = sin(0.9);
   const double rot[3][3] = {{c, -s, 0}, {s * 0.6, c * 0.6, -0.8}, {s * 0.8, c * 0.8, 0.6}};
   for (int a = 0; a < n; a++)
@@ -536,13 +315,24 @@ static void test_vconv_equivariance(void) {
       }
   CHECK(err < 1e-12);
   free(x), free(w), free(v), free(u), free(v2), free(u2), free(ys), free(yv), free(ys2), free(yv2);
-  graph_free(&t);
+  fd_graph_free(&t);
 }
 
 #ifdef _OPENMP
-/* Every output of the ops on a big graph, concatenated into out. */
-static size_t ops_run(tn_real *out, const test_graph *t, tn_real *const in[], int f) {
-  const nn_graph *g = &t->g;
+/* The inputs of ops_run: x, w, v, d, gys, gyv (see test_threads_bitwise). */
+typedef struct vop_inputs {
+  const nn_graph *g;
+  tn_real *const *in;
+  int f;
+} vop_inputs;
+
+/* Every output of the ops on a big graph, concatenated into out; returns
+ * how many. */
+static size_t ops_run(tn_real *out, const void *ctx) {
+  const vop_inputs *I = ctx;
+  const nn_graph *g = I->g;
+  tn_real *const *in = I->in;
+  int f = I->f;
   int n = g->n_atoms, e = (int)g->n_edges;
   size_t at = 0, nf = (size_t)n * f, n3 = 3 * nf, e3 = 3 * (size_t)e * f;
   const tn_real *x = in[0], *w = in[1], *v = in[2], *d = in[3], *gys = in[4], *gyv = in[5];
@@ -577,34 +367,24 @@ static void test_threads_bitwise(void) {
 #else
   tn_rng rng;
   tn_rng_seed(&rng, 7);
-  test_graph t;
-  graph_make(&t, 200, 0.05, 10, &rng);
-  CHECK(graph_valid(&t.g));
+  fd_graph t;
+  fd_graph_make(&t, 200, 0.05, 10, &rng);
+  CHECK(fd_graph_valid(&t.g));
   enum { F = 16 };
   size_t n3 = (size_t)t.g.n_atoms * 3 * F, e3 = (size_t)t.g.n_edges * 3 * F;
   size_t lens[6] = {2 * n3 + 1, 2 * e3, 2 * n3 + 1, 6 * (size_t)t.g.n_edges, 2 * n3, 2 * n3};
   tn_real *in[6];
   for (int i = 0; i < 6; i++) {
-    in[i] = alloc_real(lens[i]);
-    fill_normal(in[i], lens[i], 1, &rng);
+    in[i] = fd_alloc(lens[i]);
+    fd_fill_normal(in[i], lens[i], 1, &rng);
   }
   for (int64_t k = 0; k < t.g.n_edges; k++) in[3][3 * k] += 3; /* |d| > 0 */
   size_t total = 40 * n3 + 10 * e3 + 40 * (size_t)t.g.n_edges;
-  tn_real *one = alloc_real(total), *other = alloc_real(total);
-  int before = omp_get_max_threads();
-  omp_set_num_threads(1);
-  size_t used = ops_run(one, &t, in, F);
-  CHECK(used <= total && (int64_t)t.g.n_edges * 3 * F >= 4096); /* the parallel path runs */
-  for (int threads = 2; threads <= 3; threads++) {
-    omp_set_num_threads(threads);
-    memset(other, 0, total * sizeof *other);
-    ops_run(other, &t, in, F);
-    CHECK(memcmp(one, other, used * sizeof *one) == 0);
-  }
-  omp_set_num_threads(before);
+  CHECK((int64_t)t.g.n_edges * 3 * F >= 4096); /* the parallel path runs */
+  vop_inputs ops = {&t.g, in, F};
+  fd_check_threads_bitwise(ops_run, &ops, total);
   for (int i = 0; i < 6; i++) free(in[i]);
-  free(one), free(other);
-  graph_free(&t);
+  fd_graph_free(&t);
 #endif
 }
 
