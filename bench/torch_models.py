@@ -109,6 +109,8 @@ def read_model(path):
         "shifts": np.frombuffer(s["shifts"], dtype="<f8").copy(),
         "scale": float(np.frombuffer(s["scale"], dtype="<f8")[0]),
         "params": np.frombuffer(s["params"], dtype="<f8").copy(),
+        "shared_filters": int(arch.get("shared_filters", "0")),
+        "sections": s,  # the architecture's own (BPNN: "bpnn")
     }
     if s["units"].rstrip(b"\0") != b"energy eV\nlength Angstrom\n":
         raise ValueError(f"{path}: units other than eV and Angstrom")
@@ -123,109 +125,24 @@ def read_tsv(path):
     return out
 
 
-# -------------------------------------------------------------- SchNet
+# ------------------------------------------------------------- networks
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from torch_bpnn import BPNN  # noqa: E402  (after the torch check above)
+from torch_painn import PaiNN  # noqa: E402
+from torch_schnet import SchNet  # noqa: E402
 
-def activation(name):
-    ln2 = math.log(2.0)
-    table = {
-        "ssp": lambda x: torch.nn.functional.softplus(x) - ln2,
-        "silu": torch.nn.functional.silu,
-        "tanh": torch.tanh,
-        "identity": lambda x: x,
-    }
-    return table[name]
-
-
-class SchNet(torch.nn.Module):
-    """SchNet as src/models/schnet.c computes it (the schnetpack form):
-    x0 = A[Z]; per interaction W = (act(e(r) F1 + b1) F2 + b2) f_c(r),
-    v_i = act((sum_j (x_j Win) * W_ij) O1 + c1) O2 + c2, x += v;
-    y = act(x R1 + d1) R2 + d2."""
-
-    def __init__(self, m):
-        super().__init__()
-        F, K, T = m["features"], m["n_basis"], m["interactions"]
-        H = F // 2
-        self.F, self.K, self.cutoff = F, K, m["cutoff"]
-        self.basis, self.act = m["basis"], activation(m["activation"])
-        L = torch.nn.Linear
-        self.embed = torch.nn.Embedding(len(m["elements"]), F)
-        self.filt1 = torch.nn.ModuleList([L(K, F) for _ in range(T)])
-        self.filt2 = torch.nn.ModuleList([L(F, F) for _ in range(T)])
-        self.in2f = torch.nn.ModuleList([L(F, F, bias=False) for _ in range(T)])
-        self.out1 = torch.nn.ModuleList([L(F, F) for _ in range(T)])
-        self.out2 = torch.nn.ModuleList([L(F, F) for _ in range(T)])
-        self.read1, self.read2 = L(F, H), L(H, 1)
-
-    def layout(self):
-        """(tensor, transposed) in tanne's parameter order (schnet_setup):
-        the embedding [n_elements][F], then per interaction filt1, filt2,
-        in2f, out1, out2, then read1, read2; a dense layer is W [in][out]
-        (torch keeps [out][in]) followed by its bias."""
-        yield self.embed.weight, False
-        for t in range(len(self.filt1)):
-            for lin in (self.filt1[t], self.filt2[t], self.in2f[t], self.out1[t], self.out2[t]):
-                yield lin.weight, True
-                if lin.bias is not None:
-                    yield lin.bias, False
-        for lin in (self.read1, self.read2):
-            yield lin.weight, True
-            yield lin.bias, False
-
-    def load_flat(self, flat):
-        at = 0
-        with torch.no_grad():
-            for p, transposed in self.layout():
-                shape = p.shape[::-1] if transposed else p.shape
-                n = p.numel()
-                block = torch.from_numpy(flat[at : at + n].reshape(shape))
-                p.copy_(block.t() if transposed else block)
-                at += n
-        if at != len(flat):
-            raise ValueError(f"model has {len(flat)} parameters, SchNet's layout {at}")
-
-    def flat_grad(self):
-        parts = []
-        for p, transposed in self.layout():
-            g = p.grad if p.grad is not None else torch.zeros_like(p)
-            parts.append((g.t() if transposed else g).reshape(-1))
-        return torch.cat(parts)
-
-    def rbf(self, r):
-        K, rc = self.K, self.cutoff
-        if self.basis == "gaussian":
-            delta = rc / (K - 1)
-            mu = torch.arange(K, dtype=r.dtype) * delta
-            return torch.exp(-((r[:, None] - mu) ** 2) / (2 * delta * delta))
-        k = torch.arange(1, K + 1, dtype=r.dtype) * (math.pi / rc)
-        return torch.sin(r[:, None] * k) / r[:, None]
-
-    def forward(self, types, d, ei, ej):
-        """y [n_atoms] from element indices, edge vectors d [E][3] (i -> j)."""
-        r = torch.linalg.norm(d, dim=1)
-        e = self.rbf(r)
-        fc = 0.5 * (torch.cos(r * (math.pi / self.cutoff)) + 1) * (r < self.cutoff)
-        x = self.embed(types)
-        for t in range(len(self.filt1)):
-            w = self.filt2[t](self.act(self.filt1[t](e))) * fc[:, None]
-            xin = self.in2f[t](x)
-            msg = torch.index_select(xin, 0, ej) * w
-            agg = torch.zeros_like(xin).index_add_(0, ei, msg)
-            x = x + self.out2[t](self.act(self.out1[t](agg)))
-        return self.read2(self.act(self.read1(x))).squeeze(1)
-
-
-TORCH_MODELS = {"schnet": SchNet}
+TORCH_MODELS = {"schnet": SchNet, "painn": PaiNN, "bpnn": BPNN}
 
 # ------------------------------------------------------------- systems
 
 
 class Graph:
     """Frames as one graph: torch tensors of element indices, positions,
-    edges (global atom indices) and image offsets, frame of each atom."""
+    edges (global atom indices) and image offsets, frame of each atom; then
+    whatever index lists net.prepare adds (BPNN's triplets), all untimed."""
 
-    def __init__(self, sys, frames, model, dtype):
+    def __init__(self, sys, frames, model, dtype, net):
         a0, e0 = sys["atom_start"], sys["edge_start"]
         types, pos, ei, ej, off, frame, ebase = [], [], [], [], [], [], []
         z_index = {int(z): q for q, z in enumerate(model["elements"])}
@@ -256,6 +173,7 @@ class Graph:
             # references less the shifts, so that float32 never holds -1e4 eV
             self.e_net_ref = torch.from_numpy(sys["energy_ref"][frames] - self.shift_sum).to(dtype)
             self.f_ref = torch.from_numpy(sys["forces_ref"][idx]).to(dtype)
+        net.prepare(self)
 
 
 def energy_forces(net, scale, g, create_graph=False):
@@ -264,7 +182,7 @@ def energy_forces(net, scale, g, create_graph=False):
     # index_select rather than pos[idx]: its adjoint is index_add_, faster on
     # CPU than the accumulating index_put_ of advanced indexing
     d = torch.index_select(pos, 0, g.ej) + g.offset - torch.index_select(pos, 0, g.ei)
-    y = net(g.types, d, g.ei, g.ej)
+    y = net(g, d)
     e = torch.zeros(g.n_frames, dtype=y.dtype).index_add_(0, g.frame, y) * scale
     (grad,) = torch.autograd.grad(e.sum(), pos, create_graph=create_graph)
     return e, -grad
@@ -299,7 +217,7 @@ def check_agreement(net, model, systems, dtype, f_tol):
           f"(tolerances: |ΔE| / |E| {AGREE_TOL:g}, max |ΔF| / RMS F {f_tol:g}):")
     for name, sys in systems.items():
         frames = list(range(len(sys["atom_start"]) - 1))
-        g = Graph(sys, frames, model, dtype)
+        g = Graph(sys, frames, model, dtype, net)
         e, f = energy_forces(net, model["scale"], g)
         e_tot = e.detach().double().numpy() + g.shift_sum
         de = np.abs(e_tot - sys["energy"])
@@ -323,7 +241,7 @@ def check_agreement(net, model, systems, dtype, f_tol):
 def check_gradient(net, model, folder, aspirin, tsv, dtype):
     g_ref = np.load(os.path.join(folder, "train_grad.npy"))
     loss_ref = float(np.load(os.path.join(folder, "train_loss.npy"))[0])
-    g = Graph(aspirin, list(range(TRAIN_BATCH)), model, dtype)
+    g = Graph(aspirin, list(range(TRAIN_BATCH)), model, dtype, net)
     net.zero_grad()
     loss = loss_fn(net, model["scale"], g, float(tsv["w_energy"]), float(tsv["w_forces"]))
     loss.backward()
@@ -360,7 +278,7 @@ def time_workloads(net, model, systems, tsv, dtype):
     if "aspirin" in systems:
         asp = systems["aspirin"]
         n = len(asp["atom_start"]) - 1
-        singles = [Graph(asp, [f], model, dtype) for f in range(n)]
+        singles = [Graph(asp, [f], model, dtype, net) for f in range(n)]
 
         def b1():
             for g in singles:
@@ -368,18 +286,18 @@ def time_workloads(net, model, systems, tsv, dtype):
 
         t, _ = bench(b1, 2, 5, 25, 1.0)
         out["aspirin_b1"] = t / n
-        whole = Graph(asp, list(range(n)), model, dtype)
+        whole = Graph(asp, list(range(n)), model, dtype, net)
         t, _ = bench(lambda: energy_forces(net, scale, whole), 2, 5, 25, 1.0)
         out["aspirin_b64"] = t / n
     for name in ("ar1000", "ar10000"):
         if name in systems:
-            g = Graph(systems[name], [0], model, dtype)
+            g = Graph(systems[name], [0], model, dtype, net)
             t, _ = bench(lambda: energy_forces(net, scale, g), 1, 3, 15, 2.0)
             out[name] = t / g.n_atoms
     if "aspirin" in systems:
         asp = systems["aspirin"]
         n = len(asp["atom_start"]) - 1
-        batches = [Graph(asp, list(range(b, b + TRAIN_BATCH)), model, dtype)
+        batches = [Graph(asp, list(range(b, b + TRAIN_BATCH)), model, dtype, net)
                    for b in range(0, n - TRAIN_BATCH + 1, TRAIN_BATCH)]
         # a copy of the network: training must not move the compared weights
         trained = TORCH_MODELS[model["type"]](model).to(dtype)
