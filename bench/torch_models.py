@@ -38,7 +38,6 @@ torch_schnet.py, PaiNN in torch_painn.py, BPNN in torch_bpnn.py):
 
 Runs with Debian's python3-torch (1.13) and numpy; says why and exits 0
 when either is missing, so that `make bench` works without them."""
-import math
 import os
 import statistics
 import struct
@@ -333,7 +332,7 @@ def time_workloads(net, model, systems, tsv, dtype):
     return out
 
 
-def report(tanne, torch_t, threads):
+def report(tanne, torch_t, threads, arch):
     rows = [
         ("aspirin_b1", "aspirin E+F, batch 1", "µs/frame", 5.0),
         ("aspirin_b64", "aspirin E+F, batch 64", "µs/frame", 2.0),
@@ -355,8 +354,9 @@ def report(tanne, torch_t, threads):
         a = TRAIN_BATCH / float(tanne["train_b16_step"])
         b = TRAIN_BATCH / torch_t["train_b16_step"]
         print(f"  training throughput: tanne {a:.1f} frames/s, torch {b:.1f} frames/s")
+    lists = "edge and triplet lists" if arch == "bpnn" else "edge lists"
     print("  speed-up = torch time / tanne time (above 1: tanne is faster). tanne's times include\n"
-          "  building its neighbor lists and batches; torch was given the edge lists precomputed\n"
+          f"  building its neighbor lists and batches; torch was given the {lists} precomputed\n"
           "  (untimed), which favours torch. torch computes forces (and, in training, the force\n"
           "  loss's gradient) by autograd (create_graph=True), tanne by its tangent pass.")
 
@@ -434,7 +434,7 @@ def main():
             continue
         net = make_net(model, dtype)
         torch_t = time_workloads(net, model, systems, tsv, dtype)
-        report(tsv, torch_t, threads)
+        report(tsv, torch_t, threads, model["type"])
     return status
 
 
