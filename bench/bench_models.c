@@ -348,6 +348,52 @@ static void print_machine(int threads) {
 
 /* ---------------------------------------------------------------- a model */
 
+/* What the trainer does before training (tn_trainer: model_arch.fit_data),
+ * here on the aspirin frames and the 1000-atom argon box, so that every
+ * element's data are seen: BPNN's scaling statistics of the symmetry
+ * functions. Without it BPNN would run on unscaled functions, which no
+ * trained model does. Architectures without fit_data are left as they are. */
+static tn_status fit_arch_data(tn_model *m, const tn_dataset *asp, const tn_dataset *box, char *err,
+                               size_t err_len) {
+  if (!m->arch->fit_data) return TN_STATUS_OK;
+  tn_dataset *fit = tn_dataset_create();
+  tn_frame fr;
+  int64_t which[ASPIRIN_FRAMES];
+  int n = asp ? (int)asp->n_frames : 0;
+  for (int q = 0; q < n; q++) which[q] = q;
+  tn_status st = TN_STATUS_NO_MEMORY;
+  if (!fit) goto fail;
+  if (n && (st = tn_dataset_append_subset(fit, asp, which, n)) != TN_STATUS_OK) goto fail;
+  tn_dataset_frame(box, 0, &fr);
+  if ((st = tn_dataset_append(fit, &fr)) != TN_STATUS_OK) goto fail;
+  st = m->arch->fit_data(m, fit, NULL, 0, err, err_len);
+  tn_dataset_free(fit);
+  return st;
+fail:
+  tn_dataset_free(fit);
+  return tn_fail(err, err_len, st, "data for the model's fit (%s): %s", m->arch->name,
+                 st == TN_STATUS_NO_MEMORY ? "out of memory" : "cannot combine the data sets");
+}
+
+/* One line on the model: its hyperparameters in the architecture's terms. */
+static void print_model(const tn_model *m) {
+  tn_model_options o = tn_model_get_options(m);
+  if (!strcmp(o.type, "bpnn")) {
+    printf("\n%s: %d hidden layers of %d, %d radial + %d %s angular symmetry functions per "
+           "neighbour element (pair), cutoff %.1f Å (%s), scaling %s, activation %s, %lld "
+           "parameters\n",
+           o.type, o.interactions, o.features, o.acsf_radial, o.acsf_angular, o.acsf_angular_kind,
+           o.cutoff, o.acsf_cutoff, o.acsf_scaling, o.activation,
+           (long long)tn_model_param_count(m));
+    return;
+  }
+  printf("\n%s: %d features, %d interactions, %d %s functions, cutoff %.1f Å, activation %s, "
+         "%s%lld parameters\n",
+         o.type, o.features, o.interactions, o.n_basis, o.basis, o.cutoff, o.activation,
+         !strcmp(o.type, "painn") && o.shared_filters ? "shared filters, " : "",
+         (long long)tn_model_param_count(m));
+}
+
 static int make_dir(const char *path) { return mkdir(path, 0777) == 0 || errno == EEXIST ? 0 : -1; }
 
 static tn_status bench_ctx_init(bench_ctx *c, tn_model *m, const tn_dataset *asp) {
@@ -402,11 +448,12 @@ static int bench_arch_run(const bench_arch *arch, const char *out, const tn_data
     tn_model_free(m);
     return -1;
   }
-  opt = tn_model_get_options(m);
-  printf("\n%s: %d features, %d interactions, %d %s functions, cutoff %.1f Å, activation %s, "
-         "%lld parameters\n",
-         opt.type, opt.features, opt.interactions, opt.n_basis, opt.basis, opt.cutoff,
-         opt.activation, (long long)tn_model_param_count(m));
+  if (fit_arch_data(m, asp, boxes[0], err, sizeof err) != TN_STATUS_OK) {
+    fprintf(stderr, "%s: %s\n", arch->type, err);
+    tn_model_free(m);
+    return -1;
+  }
+  print_model(m);
   bench_ctx c;
   int rc = -1;
   FILE *tsv = NULL;

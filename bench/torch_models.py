@@ -8,10 +8,13 @@ with model.tnm, the systems as .npy files and tanne.tsv with tanne's
 timings. FLOAT64_DIR, when given, holds the same from a DOUBLE=1 build
 (bench_models --inputs-only), for the agreement check in float64.
 
-For each architecture with a PyTorch implementation here (SchNet):
+For each architecture with a PyTorch implementation here (SchNet in
+torch_schnet.py, PaiNN in torch_painn.py, BPNN in torch_bpnn.py):
   1. reads model.tnm directly (the tagged container of src/core/tagfile.h:
      header, sections, CRC-32 checked) and maps the float64 parameters in
-     tanne's layout order (schnet_setup) onto torch modules;
+     tanne's layout order (schnet_setup, painn_setup, bp_layout_install)
+     onto torch modules; BPNN's symmetry functions and scaling come from
+     the file's "bpnn" section;
   2. checks that its energies and forces equal tanne's on the aspirin frames
      and both argon boxes, to 1e-5 relative (energies relative to the total
      energy, the largest force error relative to the RMS force), and that the
@@ -23,14 +26,18 @@ For each architecture with a PyTorch implementation here (SchNet):
      4 standard deviations out. So the 1e-5 check runs in float64, tanne's
      DOUBLE=1 build against torch float64 (FLOAT64_DIR), and the float32
      pair that is timed must then agree to FLOAT32_F_TOL (round-off, with
-     a margin) on the forces and 1e-5 on the energies;
+     a margin) on the forces and 1e-5 on the energies, there relative to
+     sum_i |E_i| (the size of the float32 terms summed) rather than to |E|:
+     the atomic energies of a random-weight network on argon nearly cancel
+     (BPNN: |E| = 0.45 eV from sum_i |E_i| = 115 eV on 10000 atoms), so
+     relative to |E| float32 round-off alone reaches 1e-4;
   3. times the same workloads with torch.set_num_threads equal to tanne's
      thread count. torch gets the neighbor lists precomputed (not timed),
-     while tanne's times include building them: that favours torch.
+     and for BPNN the triplet lists too, while tanne's times include
+     building its neighbor lists: that favours torch.
 
 Runs with Debian's python3-torch (1.13) and numpy; says why and exits 0
 when either is missing, so that `make bench` works without them."""
-import math
 import os
 import statistics
 import struct
@@ -47,6 +54,7 @@ except ImportError as exc:  # make bench without torch: say so, do not fail
 
 AGREE_TOL = 1e-5  # the issue's demand: relative agreement of E and F
 FLOAT32_F_TOL = 1e-3  # max |ΔF| / RMS F of the float32 builds, once float64 agrees
+# (the float32 pair's energies: AGREE_TOL of Σ_i |E_i|, see the docstring)
 GRAD_TOL = {torch.float32: 1e-4, torch.float64: 1e-8}  # loss gradient, |Δg| / |g|
 TRAIN_BATCH = 16
 
@@ -109,6 +117,8 @@ def read_model(path):
         "shifts": np.frombuffer(s["shifts"], dtype="<f8").copy(),
         "scale": float(np.frombuffer(s["scale"], dtype="<f8")[0]),
         "params": np.frombuffer(s["params"], dtype="<f8").copy(),
+        "shared_filters": int(arch.get("shared_filters", "0")),
+        "sections": s,  # the architecture's own (BPNN: "bpnn")
     }
     if s["units"].rstrip(b"\0") != b"energy eV\nlength Angstrom\n":
         raise ValueError(f"{path}: units other than eV and Angstrom")
@@ -123,109 +133,24 @@ def read_tsv(path):
     return out
 
 
-# -------------------------------------------------------------- SchNet
+# ------------------------------------------------------------- networks
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from torch_bpnn import BPNN  # noqa: E402  (after the torch check above)
+from torch_painn import PaiNN  # noqa: E402
+from torch_schnet import SchNet  # noqa: E402
 
-def activation(name):
-    ln2 = math.log(2.0)
-    table = {
-        "ssp": lambda x: torch.nn.functional.softplus(x) - ln2,
-        "silu": torch.nn.functional.silu,
-        "tanh": torch.tanh,
-        "identity": lambda x: x,
-    }
-    return table[name]
-
-
-class SchNet(torch.nn.Module):
-    """SchNet as src/models/schnet.c computes it (the schnetpack form):
-    x0 = A[Z]; per interaction W = (act(e(r) F1 + b1) F2 + b2) f_c(r),
-    v_i = act((sum_j (x_j Win) * W_ij) O1 + c1) O2 + c2, x += v;
-    y = act(x R1 + d1) R2 + d2."""
-
-    def __init__(self, m):
-        super().__init__()
-        F, K, T = m["features"], m["n_basis"], m["interactions"]
-        H = F // 2
-        self.F, self.K, self.cutoff = F, K, m["cutoff"]
-        self.basis, self.act = m["basis"], activation(m["activation"])
-        L = torch.nn.Linear
-        self.embed = torch.nn.Embedding(len(m["elements"]), F)
-        self.filt1 = torch.nn.ModuleList([L(K, F) for _ in range(T)])
-        self.filt2 = torch.nn.ModuleList([L(F, F) for _ in range(T)])
-        self.in2f = torch.nn.ModuleList([L(F, F, bias=False) for _ in range(T)])
-        self.out1 = torch.nn.ModuleList([L(F, F) for _ in range(T)])
-        self.out2 = torch.nn.ModuleList([L(F, F) for _ in range(T)])
-        self.read1, self.read2 = L(F, H), L(H, 1)
-
-    def layout(self):
-        """(tensor, transposed) in tanne's parameter order (schnet_setup):
-        the embedding [n_elements][F], then per interaction filt1, filt2,
-        in2f, out1, out2, then read1, read2; a dense layer is W [in][out]
-        (torch keeps [out][in]) followed by its bias."""
-        yield self.embed.weight, False
-        for t in range(len(self.filt1)):
-            for lin in (self.filt1[t], self.filt2[t], self.in2f[t], self.out1[t], self.out2[t]):
-                yield lin.weight, True
-                if lin.bias is not None:
-                    yield lin.bias, False
-        for lin in (self.read1, self.read2):
-            yield lin.weight, True
-            yield lin.bias, False
-
-    def load_flat(self, flat):
-        at = 0
-        with torch.no_grad():
-            for p, transposed in self.layout():
-                shape = p.shape[::-1] if transposed else p.shape
-                n = p.numel()
-                block = torch.from_numpy(flat[at : at + n].reshape(shape))
-                p.copy_(block.t() if transposed else block)
-                at += n
-        if at != len(flat):
-            raise ValueError(f"model has {len(flat)} parameters, SchNet's layout {at}")
-
-    def flat_grad(self):
-        parts = []
-        for p, transposed in self.layout():
-            g = p.grad if p.grad is not None else torch.zeros_like(p)
-            parts.append((g.t() if transposed else g).reshape(-1))
-        return torch.cat(parts)
-
-    def rbf(self, r):
-        K, rc = self.K, self.cutoff
-        if self.basis == "gaussian":
-            delta = rc / (K - 1)
-            mu = torch.arange(K, dtype=r.dtype) * delta
-            return torch.exp(-((r[:, None] - mu) ** 2) / (2 * delta * delta))
-        k = torch.arange(1, K + 1, dtype=r.dtype) * (math.pi / rc)
-        return torch.sin(r[:, None] * k) / r[:, None]
-
-    def forward(self, types, d, ei, ej):
-        """y [n_atoms] from element indices, edge vectors d [E][3] (i -> j)."""
-        r = torch.linalg.norm(d, dim=1)
-        e = self.rbf(r)
-        fc = 0.5 * (torch.cos(r * (math.pi / self.cutoff)) + 1) * (r < self.cutoff)
-        x = self.embed(types)
-        for t in range(len(self.filt1)):
-            w = self.filt2[t](self.act(self.filt1[t](e))) * fc[:, None]
-            xin = self.in2f[t](x)
-            msg = torch.index_select(xin, 0, ej) * w
-            agg = torch.zeros_like(xin).index_add_(0, ei, msg)
-            x = x + self.out2[t](self.act(self.out1[t](agg)))
-        return self.read2(self.act(self.read1(x))).squeeze(1)
-
-
-TORCH_MODELS = {"schnet": SchNet}
+TORCH_MODELS = {"schnet": SchNet, "painn": PaiNN, "bpnn": BPNN}
 
 # ------------------------------------------------------------- systems
 
 
 class Graph:
     """Frames as one graph: torch tensors of element indices, positions,
-    edges (global atom indices) and image offsets, frame of each atom."""
+    edges (global atom indices) and image offsets, frame of each atom; then
+    whatever index lists net.prepare adds (BPNN's triplets), all untimed."""
 
-    def __init__(self, sys, frames, model, dtype):
+    def __init__(self, sys, frames, model, dtype, net):
         a0, e0 = sys["atom_start"], sys["edge_start"]
         types, pos, ei, ej, off, frame, ebase = [], [], [], [], [], [], []
         z_index = {int(z): q for q, z in enumerate(model["elements"])}
@@ -256,18 +181,20 @@ class Graph:
             # references less the shifts, so that float32 never holds -1e4 eV
             self.e_net_ref = torch.from_numpy(sys["energy_ref"][frames] - self.shift_sum).to(dtype)
             self.f_ref = torch.from_numpy(sys["forces_ref"][idx]).to(dtype)
+        net.prepare(self)
 
 
-def energy_forces(net, scale, g, create_graph=False):
-    """Network energy per frame (σ Σ y, without the shifts) and forces."""
+def energy_forces(net, scale, g, create_graph=False, atoms=False):
+    """Network energy per frame (σ Σ y, without the shifts) and forces; with
+    atoms, also the network's atomic energies σ y."""
     pos = g.pos.detach().requires_grad_(True)
     # index_select rather than pos[idx]: its adjoint is index_add_, faster on
     # CPU than the accumulating index_put_ of advanced indexing
     d = torch.index_select(pos, 0, g.ej) + g.offset - torch.index_select(pos, 0, g.ei)
-    y = net(g.types, d, g.ei, g.ej)
+    y = net(g, d)
     e = torch.zeros(g.n_frames, dtype=y.dtype).index_add_(0, g.frame, y) * scale
     (grad,) = torch.autograd.grad(e.sum(), pos, create_graph=create_graph)
-    return e, -grad
+    return (e, -grad, y.detach() * scale) if atoms else (e, -grad)
 
 
 def loss_fn(net, scale, g, w_e, w_f):
@@ -291,19 +218,25 @@ def load_system(folder, prefix):
 # ---------------------------------------------------------- agreement
 
 
-def check_agreement(net, model, systems, dtype, f_tol):
+def check_agreement(net, model, systems, dtype, f_tol, e_terms):
     """Max relative errors per system: energies within AGREE_TOL of the
-    total, forces within f_tol of the RMS force."""
+    total |E| (e_terms: of Σ_i |E_i|, the size of the terms summed), forces
+    within f_tol of the RMS force."""
     ok = True
+    e_what = "Σ|E_i|" if e_terms else "|E|"
     print(f"  agreement with tanne in {'float32' if dtype == torch.float32 else 'float64'} "
-          f"(tolerances: |ΔE| / |E| {AGREE_TOL:g}, max |ΔF| / RMS F {f_tol:g}):")
+          f"(tolerances: |ΔE| / {e_what} {AGREE_TOL:g}, max |ΔF| / RMS F {f_tol:g}):")
+    shifts = torch.from_numpy(model["shifts"])
     for name, sys in systems.items():
         frames = list(range(len(sys["atom_start"]) - 1))
-        g = Graph(sys, frames, model, dtype)
-        e, f = energy_forces(net, model["scale"], g)
+        g = Graph(sys, frames, model, dtype, net)
+        e, f, ea = energy_forces(net, model["scale"], g, atoms=True)
         e_tot = e.detach().double().numpy() + g.shift_sum
         de = np.abs(e_tot - sys["energy"])
-        e_rel = float(np.max(de / np.abs(sys["energy"])))
+        # Σ_i |E_i| per frame, E_i = σ y_i + μ_Z: what float32 round-off scales with
+        e_abs = torch.zeros(g.n_frames, dtype=torch.float64).index_add_(
+            0, g.frame, (ea.double() + shifts[g.types]).abs()).numpy()
+        e_rel = float(np.max(de / (e_abs if e_terms else np.abs(sys["energy"]))))
         # the network's own part, which the shifts do not dilute
         e_net = sys["energy"] - g.shift_sum
         net_rel = float(np.max(de) / np.max(np.abs(e_net)))
@@ -315,7 +248,7 @@ def check_agreement(net, model, systems, dtype, f_tol):
         good = e_rel <= AGREE_TOL and f_rel <= f_tol
         ok &= good
         print(f"    {name:8s} E {e_rel:.1e} (network part {net_rel:.1e}, max |ΔE| "
-              f"{1e3 * np.max(de):.1e} meV)  F max {f_rel:.1e}, RMS {f_rms_rel:.1e} "
+              f"{1e3 * np.max(de):.1e} meV, Σ|E_i| / |E| {np.max(e_abs / np.abs(e_tot)):.0f})  F max {f_rel:.1e}, RMS {f_rms_rel:.1e} "
               f"(RMS F {f_rms:.4f} eV/Å)  {'ok' if good else 'DISAGREE'}")
     return ok
 
@@ -323,7 +256,7 @@ def check_agreement(net, model, systems, dtype, f_tol):
 def check_gradient(net, model, folder, aspirin, tsv, dtype):
     g_ref = np.load(os.path.join(folder, "train_grad.npy"))
     loss_ref = float(np.load(os.path.join(folder, "train_loss.npy"))[0])
-    g = Graph(aspirin, list(range(TRAIN_BATCH)), model, dtype)
+    g = Graph(aspirin, list(range(TRAIN_BATCH)), model, dtype, net)
     net.zero_grad()
     loss = loss_fn(net, model["scale"], g, float(tsv["w_energy"]), float(tsv["w_forces"]))
     loss.backward()
@@ -360,7 +293,7 @@ def time_workloads(net, model, systems, tsv, dtype):
     if "aspirin" in systems:
         asp = systems["aspirin"]
         n = len(asp["atom_start"]) - 1
-        singles = [Graph(asp, [f], model, dtype) for f in range(n)]
+        singles = [Graph(asp, [f], model, dtype, net) for f in range(n)]
 
         def b1():
             for g in singles:
@@ -368,18 +301,18 @@ def time_workloads(net, model, systems, tsv, dtype):
 
         t, _ = bench(b1, 2, 5, 25, 1.0)
         out["aspirin_b1"] = t / n
-        whole = Graph(asp, list(range(n)), model, dtype)
+        whole = Graph(asp, list(range(n)), model, dtype, net)
         t, _ = bench(lambda: energy_forces(net, scale, whole), 2, 5, 25, 1.0)
         out["aspirin_b64"] = t / n
     for name in ("ar1000", "ar10000"):
         if name in systems:
-            g = Graph(systems[name], [0], model, dtype)
+            g = Graph(systems[name], [0], model, dtype, net)
             t, _ = bench(lambda: energy_forces(net, scale, g), 1, 3, 15, 2.0)
             out[name] = t / g.n_atoms
     if "aspirin" in systems:
         asp = systems["aspirin"]
         n = len(asp["atom_start"]) - 1
-        batches = [Graph(asp, list(range(b, b + TRAIN_BATCH)), model, dtype)
+        batches = [Graph(asp, list(range(b, b + TRAIN_BATCH)), model, dtype, net)
                    for b in range(0, n - TRAIN_BATCH + 1, TRAIN_BATCH)]
         # a copy of the network: training must not move the compared weights
         trained = TORCH_MODELS[model["type"]](model).to(dtype)
@@ -399,7 +332,7 @@ def time_workloads(net, model, systems, tsv, dtype):
     return out
 
 
-def report(tanne, torch_t, threads):
+def report(tanne, torch_t, threads, arch):
     rows = [
         ("aspirin_b1", "aspirin E+F, batch 1", "µs/frame", 5.0),
         ("aspirin_b64", "aspirin E+F, batch 64", "µs/frame", 2.0),
@@ -421,8 +354,9 @@ def report(tanne, torch_t, threads):
         a = TRAIN_BATCH / float(tanne["train_b16_step"])
         b = TRAIN_BATCH / torch_t["train_b16_step"]
         print(f"  training throughput: tanne {a:.1f} frames/s, torch {b:.1f} frames/s")
+    lists = "edge and triplet lists" if arch == "bpnn" else "edge lists"
     print("  speed-up = torch time / tanne time (above 1: tanne is faster). tanne's times include\n"
-          "  building its neighbor lists and batches; torch was given the edge lists precomputed\n"
+          f"  building its neighbor lists and batches; torch was given the {lists} precomputed\n"
           "  (untimed), which favours torch. torch computes forces (and, in training, the force\n"
           "  loss's gradient) by autograd (create_graph=True), tanne by its tangent pass.")
 
@@ -448,12 +382,12 @@ def make_net(model, dtype):
     return net
 
 
-def agree(folder, f_tol):
+def agree(folder, f_tol, e_terms=False):
     """Runs every check on one build's outputs; (ok, tsv, model, systems, dtype)."""
     tsv, model, systems = load_arch(folder)
     dtype = torch.float32 if int(tsv["real_size"]) == 4 else torch.float64
     net = make_net(model, dtype)
-    ok = check_agreement(net, model, systems, dtype, f_tol)
+    ok = check_agreement(net, model, systems, dtype, f_tol, e_terms)
     if "aspirin" in systems and os.path.exists(os.path.join(folder, "train_grad.npy")):
         ok &= check_gradient(net, model, folder, systems["aspirin"], tsv, dtype)
     return ok, tsv, model, systems, dtype
@@ -470,7 +404,8 @@ def main():
         print(f"torch comparison skipped: {root} does not exist (run bench_models first)")
         return 0
     status = 0
-    for arch in sorted(os.listdir(root)):
+    order = list(TORCH_MODELS)  # bench_models' order, then any others
+    for arch in sorted(os.listdir(root), key=lambda a: (order.index(a) if a in order else 99, a)):
         folder = os.path.join(root, arch)
         found = load_arch(folder)
         if found is None:
@@ -483,23 +418,23 @@ def main():
         threads = int(tsv["threads"])
         torch.set_num_threads(threads)
         folder64 = os.path.join(root64, arch) if root64 else None
-        ok, f_tol = True, AGREE_TOL
+        ok, f_tol, e_terms = True, AGREE_TOL, False
         if folder64 and os.path.exists(os.path.join(folder64, "tanne.tsv")):
             ok, tsv64, _, _, dtype64 = agree(folder64, AGREE_TOL)
             if dtype64 != torch.float64:
                 print(f"  {folder64} is not from a DOUBLE=1 build")
                 ok = False
-            f_tol = FLOAT32_F_TOL
+            f_tol, e_terms = FLOAT32_F_TOL, True
         elif int(tsv["real_size"]) == 4:
             print("  (no float64 outputs given: the 1e-5 check runs on the float32 builds)")
-        good, tsv, model, systems, dtype = agree(folder, f_tol)
+        good, tsv, model, systems, dtype = agree(folder, f_tol, e_terms)
         if not (ok and good):
             print(f"  {model['type']}: torch and tanne disagree: no speed comparison reported")
             status = 1
             continue
         net = make_net(model, dtype)
         torch_t = time_workloads(net, model, systems, tsv, dtype)
-        report(tsv, torch_t, threads)
+        report(tsv, torch_t, threads, model["type"])
     return status
 
 
