@@ -354,11 +354,12 @@ def report(tanne, torch_t, threads, arch):
         a = TRAIN_BATCH / float(tanne["train_b16_step"])
         b = TRAIN_BATCH / torch_t["train_b16_step"]
         print(f"  training throughput: tanne {a:.1f} frames/s, torch {b:.1f} frames/s")
-    lists = "edge and triplet lists" if arch == "bpnn" else "edge lists"
+    lists = "edge lists (and BPNN's triplet lists)" if arch == "bpnn" else "edge lists"
     print("  speed-up = torch time / tanne time (above 1: tanne is faster). tanne's times include\n"
-          f"  building its neighbor lists and batches; torch was given the {lists} precomputed\n"
-          "  (untimed), which favours torch. torch computes forces (and, in training, the force\n"
-          "  loss's gradient) by autograd (create_graph=True), tanne by its tangent pass.")
+          "  building its neighbor lists and batches; torch was given the\n"
+          f"  {lists} precomputed (untimed), which favours torch. torch computes forces\n"
+          "  (and, in training, the force loss's gradient) by autograd (create_graph=True),\n"
+          "  tanne by its tangent pass.")
 
 
 def load_arch(folder):
