@@ -357,9 +357,9 @@ def report(tanne, torch_t, threads, arch):
     lists = "edge lists (and BPNN's triplet lists)" if arch == "bpnn" else "edge lists"
     print("  speed-up = torch time / tanne time (above 1: tanne is faster). tanne's times include\n"
           "  building its neighbor lists and batches; torch was given the\n"
-          f"  {lists} precomputed (untimed), which favours torch. torch computes forces\n"
-          "  (and, in training, the force loss's gradient) by autograd (create_graph=True),\n"
-          "  tanne by its tangent pass.")
+          f"  {lists} precomputed (untimed), which favours torch.\n"
+          "  torch computes forces (and, in training, the force loss's gradient) by autograd\n"
+          "  (create_graph=True), tanne by its tangent pass.")
 
 
 def load_arch(folder):
