@@ -268,8 +268,6 @@ static void bpnn_tangent(const tn_model *m, const tn_real *p, void *ws, const mo
   }
 }
 
-static void zero(tn_real *x, size_t n) { memset(x, 0, n * sizeof *x); }
-
 static void bpnn_backward(const tn_model *m, const tn_real *p, void *ws, int stacked,
                           const model_batch *b, const tn_real *gy, tn_real *gd, tn_real *grad,
                           int tg) {
@@ -295,10 +293,10 @@ static void bpnn_backward(const tn_model *m, const tn_real *p, void *ws, int sta
       const tn_real *in = l ? B->a[l - 1] : B->x0;
       size_t len = (size_t)B->n * E->width[l];
       tn_real *gin = l ? B->g1 : want_gd ? B->gx0 : NULL;
-      if (gin) zero(gin, s * len);
+      if (gin) nn_zero(gin, s * len);
       if (gin || grad) nn_dense_backward(gin, grad, g, in, p, &E->dense[l], B->n, tg);
       if (!l) break;
-      zero(B->g2, s * len);
+      nn_zero(B->g2, s * len);
       act_backward(B->g2, B->g1, B->z[l - 1], len, E->act[l - 1], tg);
       g = B->g2;
     }

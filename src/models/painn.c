@@ -153,10 +153,6 @@ static size_t painn_workspace_size(const tn_model *m, int n_atoms, int64_t n_edg
   return painn_ws_map(&w, m->layout, NULL, n_atoms, n_edges, stacked);
 }
 
-static void add(tn_real *y, const tn_real *x, size_t n) {
-  for (size_t q = 0; q < n; q++) y[q] += x[q];
-}
-
 static void painn_forward(const tn_model *m, const tn_real *p, void *ws, int stacked,
                           const model_batch *b, tn_real *y) {
   const painn_layout *L = m->layout;
@@ -185,8 +181,8 @@ static void painn_forward(const tn_model *m, const tn_real *p, void *ws, int sta
     nn_act_forward(w.t[t].a1, w.t[t].h1, nf, L->act);
     nn_dense_forward(w.t[t].phi, w.t[t].a1, p, &k->phi2, n);
     nn_vconv_forward(w.t[t].s_mid, w.t[t].v_mid, w.t[t].phi, wf, w.t[t].v, w.u, &b->graph, F);
-    add(w.t[t].s_mid, w.t[t].s, nf);
-    add(w.t[t].v_mid, w.t[t].v, nv);
+    nn_add(w.t[t].s_mid, w.t[t].s, nf);
+    nn_add(w.t[t].v_mid, w.t[t].v, nv);
     /* update */
     nn_dense_forward(w.t[t].uv, w.t[t].v_mid, p, &k->mix_u, 3 * n);
     nn_dense_forward(w.t[t].vv, w.t[t].v_mid, p, &k->mix_v, 3 * n);
@@ -196,8 +192,8 @@ static void painn_forward(const tn_model *m, const tn_real *p, void *ws, int sta
     nn_act_forward(w.t[t].a3, w.t[t].h3, nf, L->act);
     nn_dense_forward(w.t[t].av, w.t[t].a3, p, &k->upd2, n);
     nn_vmix_forward(s_next, v_next, w.t[t].av, w.t[t].uv, w.t[t].vv, n, F);
-    add(s_next, w.t[t].s_mid, nf);
-    add(v_next, w.t[t].v_mid, nv);
+    nn_add(s_next, w.t[t].s_mid, nf);
+    nn_add(v_next, w.t[t].v_mid, nv);
   }
   nn_dense_forward(w.h, w.s_out, p, &L->read1, n);
   nn_act_forward(w.ha, w.h, (size_t)n * L->H, L->act);
@@ -232,8 +228,8 @@ static void painn_tangent(const tn_model *m, const tn_real *p, void *ws, const m
     nn_act_tangent(w.t[t].a1, w.t[t].h1, nf, L->act);
     nn_dense_tangent(w.t[t].phi, w.t[t].a1, p, &k->phi2, n);
     nn_vconv_tangent(w.t[t].s_mid, w.t[t].v_mid, w.t[t].phi, wf, w.t[t].v, w.u, &b->graph, F);
-    add(w.t[t].s_mid + nf, w.t[t].s + nf, nf);
-    add(w.t[t].v_mid + nv, w.t[t].v + nv, nv);
+    nn_add(w.t[t].s_mid + nf, w.t[t].s + nf, nf);
+    nn_add(w.t[t].v_mid + nv, w.t[t].v + nv, nv);
     nn_dense_tangent(w.t[t].uv, w.t[t].v_mid, p, &k->mix_u, 3 * n);
     nn_dense_tangent(w.t[t].vv, w.t[t].v_mid, p, &k->mix_v, 3 * n);
     nn_vnorm_tangent(w.t[t].nrm, w.t[t].vv, n, F);
@@ -242,8 +238,8 @@ static void painn_tangent(const tn_model *m, const tn_real *p, void *ws, const m
     nn_act_tangent(w.t[t].a3, w.t[t].h3, nf, L->act);
     nn_dense_tangent(w.t[t].av, w.t[t].a3, p, &k->upd2, n);
     nn_vmix_tangent(s_next, v_next, w.t[t].av, w.t[t].uv, w.t[t].vv, n, F);
-    add(s_next + nf, w.t[t].s_mid + nf, nf);
-    add(v_next + nv, w.t[t].v_mid + nv, nv);
+    nn_add(s_next + nf, w.t[t].s_mid + nf, nf);
+    nn_add(v_next + nv, w.t[t].v_mid + nv, nv);
   }
   nn_dense_tangent(w.h, w.s_out, p, &L->read1, n);
   nn_act_tangent(w.ha, w.h, (size_t)n * L->H, L->act);

@@ -151,12 +151,6 @@ static size_t schnet_workspace_size(const tn_model *m, int n_atoms, int64_t n_ed
   return ws_map(&w, m->layout, NULL, n_atoms, n_edges, stacked);
 }
 
-static void add(tn_real *y, const tn_real *x, size_t n) {
-  for (size_t q = 0; q < n; q++) y[q] += x[q];
-}
-
-static void zero(tn_real *x, size_t n) { memset(x, 0, n * sizeof *x); }
-
 static void schnet_forward(const tn_model *m, const tn_real *p, void *ws, int stacked,
                            const model_batch *b, tn_real *y) {
   const schnet_layout *L = m->layout;
@@ -180,7 +174,7 @@ static void schnet_forward(const tn_model *m, const tn_real *p, void *ws, int st
     nn_dense_forward(w.t[t].o1, w.t[t].agg, p, &k->out1, n);
     nn_act_forward(w.t[t].o1a, w.t[t].o1, (size_t)n * L->F, L->act);
     nn_dense_forward(x_next, w.t[t].o1a, p, &k->out2, n);
-    add(x_next, w.t[t].x, (size_t)n * L->F);
+    nn_add(x_next, w.t[t].x, (size_t)n * L->F);
   }
   nn_dense_forward(w.h, w.x_out, p, &L->read1, n);
   nn_act_forward(w.ha, w.h, (size_t)n * L->H, L->act);
@@ -198,7 +192,7 @@ static void schnet_tangent(const tn_model *m, const tn_real *p, void *ws, const 
   nn_distance_tangent(w.r, b->d, e);
   nn_basis_tangent(w.rbf, w.r, e, L->K, rc, L->basis);
   nn_cutoff_tangent(w.fc, w.r, e, rc);
-  zero(w.t[0].x + nf, nf); /* the embedding does not move */
+  nn_zero(w.t[0].x + nf, nf); /* the embedding does not move */
   for (int t = 0; t < L->T; t++) {
     const schnet_block *k = &L->block[t];
     tn_real *x_next = t + 1 < L->T ? w.t[t + 1].x : w.x_out;
@@ -211,7 +205,7 @@ static void schnet_tangent(const tn_model *m, const tn_real *p, void *ws, const 
     nn_dense_tangent(w.t[t].o1, w.t[t].agg, p, &k->out1, n);
     nn_act_tangent(w.t[t].o1a, w.t[t].o1, nf, L->act);
     nn_dense_tangent(x_next, w.t[t].o1a, p, &k->out2, n);
-    add(x_next + nf, w.t[t].x + nf, nf);
+    nn_add(x_next + nf, w.t[t].x + nf, nf);
   }
   nn_dense_tangent(w.h, w.x_out, p, &L->read1, n);
   nn_act_tangent(w.ha, w.h, nh, L->act);
@@ -229,34 +223,34 @@ static void schnet_backward(const tn_model *m, const tn_real *p, void *ws, int s
   size_t nf = s * n * L->F, ef = s * e * L->F, nh = s * n * L->H;
   double rc = m->opt.cutoff;
   /* y = ha R2 + d2; ha = act(h); h = x_out R1 + d1 */
-  zero(w.gha, nh);
+  nn_zero(w.gha, nh);
   nn_dense_backward(w.gha, grad, gy, w.ha, p, &L->read2, n, tg);
-  zero(w.gh, nh);
+  nn_zero(w.gh, nh);
   nn_act_backward(w.gh, w.gha, w.h, (size_t)n * L->H, L->act, tg);
-  zero(w.gcur, nf);
+  nn_zero(w.gcur, nf);
   nn_dense_backward(w.gcur, grad, w.gh, w.x_out, p, &L->read1, n, tg);
-  zero(w.grbf, s * e * L->K);
-  zero(w.gfc, s * e);
+  nn_zero(w.grbf, s * e * L->K);
+  nn_zero(w.gfc, s * e);
   for (int t = L->T - 1; t >= 0; t--) {
     const schnet_block *k = &L->block[t];
     /* x_next = x + o1a O2 + c2 */
-    zero(w.go1a, nf);
+    nn_zero(w.go1a, nf);
     nn_dense_backward(w.go1a, grad, w.gcur, w.t[t].o1a, p, &k->out2, n, tg);
-    zero(w.go1, nf);
+    nn_zero(w.go1, nf);
     nn_act_backward(w.go1, w.go1a, w.t[t].o1, (size_t)n * L->F, L->act, tg);
-    zero(w.gagg, nf);
+    nn_zero(w.gagg, nf);
     nn_dense_backward(w.gagg, grad, w.go1, w.t[t].agg, p, &k->out1, n, tg);
-    zero(w.gxin, nf);
-    zero(w.gwc, ef);
+    nn_zero(w.gxin, nf);
+    nn_zero(w.gwc, ef);
     nn_cfconv_backward(w.gxin, w.gwc, w.gagg, w.t[t].xin, w.t[t].wc, &b->graph, L->F, tg);
     memcpy(w.gnext, w.gcur, nf * sizeof *w.gnext); /* the residual path */
     nn_dense_backward(w.gnext, grad, w.gxin, w.t[t].x, p, &k->in2f, n, tg);
     /* wc = w · fc; w = a1 F2 + b2; a1 = act(h1); h1 = rbf F1 + b1 */
-    zero(w.gw, ef);
+    nn_zero(w.gw, ef);
     nn_scale_rows_backward(w.gw, w.gfc, w.gwc, w.t[t].w, w.fc, e, L->F, tg);
-    zero(w.ga1, ef);
+    nn_zero(w.ga1, ef);
     nn_dense_backward(w.ga1, grad, w.gw, w.t[t].a1, p, &k->filt2, e, tg);
-    zero(w.gh1, ef);
+    nn_zero(w.gh1, ef);
     nn_act_backward(w.gh1, w.ga1, w.t[t].h1, (size_t)e * L->F, L->act, tg);
     nn_dense_backward(w.grbf, grad, w.gh1, w.rbf, p, &k->filt1, e, tg);
     tn_real *swap = w.gcur;
@@ -264,7 +258,7 @@ static void schnet_backward(const tn_model *m, const tn_real *p, void *ws, int s
     w.gnext = swap;
   }
   if (grad) nn_embed_backward(grad, w.gcur, b->type, L->embed, n, L->F);
-  zero(w.gr, s * e);
+  nn_zero(w.gr, s * e);
   nn_basis_backward(w.gr, w.grbf, w.r, e, L->K, rc, L->basis, tg);
   nn_cutoff_backward(w.gr, w.gfc, w.r, e, rc, tg);
   nn_distance_backward(gd, w.gr, b->d, e, tg);

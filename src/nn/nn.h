@@ -138,6 +138,10 @@ void nn_cutoff_backward(tn_real *gr, const tn_real *gf, const tn_real *r, int ro
 
 /* z[rows][w] = x[rows][w] * s[rows] (a per-row scale, e.g. a filter times
  * its cutoff) */
+/* y [n] += x [n] (residual updates), and x [n] = 0 (gradient buffers). */
+void nn_add(tn_real *y, const tn_real *x, size_t n);
+void nn_zero(tn_real *x, size_t n);
+
 void nn_scale_rows_forward(tn_real *z, const tn_real *x, const tn_real *s, int rows, int w);
 void nn_scale_rows_tangent(tn_real *z, const tn_real *x, const tn_real *s, int rows, int w);
 /* gx or gs may be NULL (that input needs no gradient). */

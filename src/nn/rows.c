@@ -79,3 +79,9 @@ void nn_embed_backward(tn_real *grad, const tn_real *gx, const int32_t *type, si
     for (int c = 0; c < w; c++) g[c] += src[c];
   }
 }
+
+void nn_add(tn_real *y, const tn_real *x, size_t n) {
+  for (size_t q = 0; q < n; q++) y[q] += x[q];
+}
+
+void nn_zero(tn_real *x, size_t n) { memset(x, 0, n * sizeof *x); }
