@@ -551,7 +551,8 @@ typedef struct tn_train_epoch {
   /* validation MAEs (NaN where the labels are absent): energy per atom (eV),
    * forces (eV/Å), atomic energies (eV), stress (eV/Å³) */
   double val_energy_mae, val_forces_mae, val_atoms_mae, val_stress_mae;
-  double seconds, eta_seconds; /* since the run (or resume) began; to the end */
+  double seconds, eta_seconds; /* since the run (or resume) began; to the end (the epochs
+                                  left or train.max_minutes, whichever comes first) */
   int improved;                /* a new best validation loss */
   int skipped_steps;           /* steps dropped this epoch for a non-finite loss */
 } tn_train_epoch;

@@ -134,7 +134,7 @@ static int logged_epochs(const char *dir) {
   return rows - 1;
 }
 
-/* Every section of two checkpoints but "config" (which names the folder). */
+/* Every section of two checkpoints but "config_yaml" (which names the folder). */
 static int checkpoints_equal(const char *a, const char *b) {
   tf_file x, y;
   char err[256];
@@ -143,7 +143,7 @@ static int checkpoints_equal(const char *a, const char *b) {
              x.n_sections == y.n_sections;
   for (uint64_t q = 0; same && q < x.n_sections; q++) {
     const tf_section *s = &x.sections[q], *t = &y.sections[q];
-    if (strcmp(s->tag, "config") == 0) continue;
+    if (strcmp(s->tag, "config_yaml") == 0) continue;
     same = strcmp(s->tag, t->tag) == 0 && s->n_bytes == t->n_bytes &&
            memcmp(s->data, t->data, s->n_bytes) == 0;
   }
@@ -234,6 +234,59 @@ static void test_resume_refuses_other_data_and_damage(void) {
   tn_dataset_free(tr);
   tn_dataset_free(va);
   tn_dataset_free(other);
+}
+
+/* The checkpoint at path again, with section `drop` replaced by `tag` holding
+ * n bytes of data. */
+static void replace_section(const char *path, const char *drop, const char *tag, const void *data,
+                            size_t n) {
+  tf_file f;
+  char err[256];
+  CHECK_OK(tf_read(&f, path, TF_KIND_CHECKPOINT, err, sizeof err));
+  tf_writer *w = tf_writer_create(TF_KIND_CHECKPOINT);
+  for (uint64_t q = 0; q < f.n_sections; q++)
+    if (strcmp(f.sections[q].tag, drop) != 0)
+      tf_add(w, f.sections[q].tag, f.sections[q].data, f.sections[q].n_bytes);
+  tf_add(w, tag, data, n);
+  CHECK_OK(tf_write(w, path, err, sizeof err));
+  tf_writer_free(w);
+  tf_free(&f);
+}
+
+/* Checkpoints keep their config as YAML, so a resume reads it whatever the
+ * struct's layout; one from before that, of another layout, is refused with
+ * a reason, and a damaged config is named. */
+static void test_checkpoint_config_is_text(void) {
+  tn_dataset *tr = argon(8, 9), *va = argon(4, 10);
+  CHECK(tr && va);
+  if (!tr || !va) return;
+  tn_train_config c = small_config(harness_tmp("config-text"));
+  c.train.epochs = 1;
+  c.optimizer.lr = 3.0e-4;
+  epoch_log log = {0};
+  CHECK_OK(train_fresh(&c, tr, va, &log));
+  char path[1100], err[512];
+  snprintf(path, sizeof path, "%s/checkpoint.tnc", c.output.dir);
+  tf_file f;
+  CHECK_OK(tf_read(&f, path, TF_KIND_CHECKPOINT, err, sizeof err));
+  const char *text = tf_get_text(&f, "config_yaml", err, sizeof err);
+  CHECK(text && strstr(text, "lr: 0.0003") != NULL);
+  tf_free(&f);
+  tn_trainer *t = NULL;
+  c.train.epochs = 2;
+  CHECK_OK(tn_trainer_resume(&t, &c, tr, va, err, sizeof err));
+  tn_trainer_free(t);
+  t = NULL;
+  const char bad[] = "optimizer:\n  lr: fast\n";
+  replace_section(path, "config_yaml", "config_yaml", bad, sizeof bad);
+  CHECK(tn_trainer_resume(&t, &c, tr, va, err, sizeof err) == TN_STATUS_BAD_INPUT);
+  CHECK(strstr(err, "config_yaml") != NULL && strstr(err, "lr") != NULL && t == NULL);
+  char old_layout[100] = {0};
+  replace_section(path, "config_yaml", "config", old_layout, sizeof old_layout);
+  CHECK(tn_trainer_resume(&t, &c, tr, va, err, sizeof err) == TN_STATUS_UNSUPPORTED);
+  CHECK(strstr(err, "older tanne") != NULL && t == NULL);
+  tn_dataset_free(tr);
+  tn_dataset_free(va);
 }
 
 /* A frame whose energy label is NaN makes its batch's loss NaN: the step is
@@ -341,6 +394,7 @@ int main(void) {
   RUN(test_loss_falls);
   RUN(test_kill_and_resume_is_bitwise);
   RUN(test_resume_refuses_other_data_and_damage);
+  RUN(test_checkpoint_config_is_text);
   RUN(test_nonfinite_step_is_skipped);
   return harness_finish();
 }

@@ -651,24 +651,18 @@ static tn_status cf_stream(cf_parser *p) {
   }
 }
 
-tn_status tn_train_config_load(tn_train_config *cfg, const char *path, char *err, size_t err_len) {
-  TN_ASSERT(cfg && path);
-  char *text = NULL;
-  size_t len = 0;
-  cf_parser *p = NULL;
-  tn_status st = tn_read_file(path, &text, &len, err, err_len);
-  if (st) return st;
-  p = malloc(sizeof *p);
-  if (p) p->where_len = strlen(path) + 24;
+/* Parses YAML text over cfg; name stands for the text in messages. */
+static tn_status cf_parse(tn_train_config *cfg, const char *name, const char *text, size_t len,
+                          char *err, size_t err_len) {
+  cf_parser *p = malloc(sizeof *p);
+  if (p) p->where_len = strlen(name) + 24;
   if (p) p->where = malloc(p->where_len);
   if (!p || !p->where || !yaml_parser_initialize(&p->yaml)) {
-    st = tn_fail(err, err_len, TN_STATUS_NO_MEMORY, "%s: out of memory", path);
     if (p) free(p->where);
     free(p);
-    p = NULL;
-    goto fail;
+    return tn_fail(err, err_len, TN_STATUS_NO_MEMORY, "%s: out of memory", name);
   }
-  p->path = path;
+  p->path = name;
   p->text = (const unsigned char *)text;
   p->text_len = len;
   p->cfg = *cfg;
@@ -676,15 +670,31 @@ tn_status tn_train_config_load(tn_train_config *cfg, const char *path, char *err
   p->err = err;
   p->err_len = err_len;
   yaml_parser_set_input_string(&p->yaml, (const unsigned char *)text, len);
-  if ((st = cf_stream(p))) goto fail;
-  *cfg = p->cfg;
-fail:
-  if (p) {
-    yaml_parser_delete(&p->yaml);
-    free(p->where);
-  }
+  tn_status st = cf_stream(p);
+  if (st == TN_STATUS_OK) *cfg = p->cfg;
+  yaml_parser_delete(&p->yaml);
+  free(p->where);
   free(p);
+  return st;
+}
+
+tn_status tn_train_config_load(tn_train_config *cfg, const char *path, char *err, size_t err_len) {
+  TN_ASSERT(cfg && path);
+  char *text = NULL;
+  size_t len = 0;
+  tn_status st = tn_read_file(path, &text, &len, err, err_len);
+  if (st) return st;
+  st = cf_parse(cfg, path, text, len, err, err_len);
   free(text);
+  return st;
+}
+
+tn_status train_config_from_text(tn_train_config *cfg, const char *name, const char *text,
+                                 char *err, size_t err_len) {
+  TN_ASSERT(cfg && name && text);
+  tn_train_config c = tn_train_config_default();
+  tn_status st = cf_parse(&c, name, text, strlen(text), err, err_len);
+  if (st == TN_STATUS_OK) *cfg = c;
   return st;
 }
 
@@ -780,23 +790,8 @@ static void cf_write_quoted(FILE *f, const char *s) {
   fputc('"', f);
 }
 
-tn_status tn_train_config_save(const tn_train_config *cfg, const char *path, char *err,
-                               size_t err_len) {
-  TN_ASSERT(cfg && path);
-  char where[96];
-  snprintf(where, sizeof where, "%.80s: not saved", path);
-  for (int i = 0; i < CF_N_KEYS; i++)
-    if (cf_check_field(cfg, &cf_keys[i], where, err, err_len)) return TN_STATUS_INVALID_ARG;
-  size_t tmp_len = strlen(path) + 32;
-  char *tmp = malloc(tmp_len);
-  if (!tmp) return tn_fail(err, err_len, TN_STATUS_NO_MEMORY, "%s: out of memory", path);
-  FILE *f = tn_open_temp(path, tmp, tmp_len);
-  if (!f) {
-    tn_status st =
-        tn_fail(err, err_len, TN_STATUS_IO, "%s: cannot write: %s", path, strerror(errno));
-    free(tmp);
-    return st;
-  }
+/* Every key in table order, as YAML. */
+static void cf_write(FILE *f, const tn_train_config *cfg) {
   fprintf(f, "# tanne %s training config: every key, as used.\n", TN_VERSION_STRING);
   const char *section = "";
   size_t section_len = 0;
@@ -842,7 +837,51 @@ tn_status tn_train_config_save(const tn_train_config *cfg, const char *path, cha
     }
     fputc('\n', f);
   }
-  tn_status st = tn_commit_file(f, tmp, path, err, err_len);
+}
+
+/* Refuses a config that would not read back (the table's checks). */
+static tn_status cf_check_all(const tn_train_config *cfg, const char *path, char *err,
+                              size_t err_len) {
+  char where[96];
+  snprintf(where, sizeof where, "%.80s: not saved", path);
+  for (int i = 0; i < CF_N_KEYS; i++)
+    if (cf_check_field(cfg, &cf_keys[i], where, err, err_len)) return TN_STATUS_INVALID_ARG;
+  return TN_STATUS_OK;
+}
+
+tn_status tn_train_config_save(const tn_train_config *cfg, const char *path, char *err,
+                               size_t err_len) {
+  TN_ASSERT(cfg && path);
+  tn_status st = cf_check_all(cfg, path, err, err_len);
+  if (st) return st;
+  size_t tmp_len = strlen(path) + 32;
+  char *tmp = malloc(tmp_len);
+  if (!tmp) return tn_fail(err, err_len, TN_STATUS_NO_MEMORY, "%s: out of memory", path);
+  FILE *f = tn_open_temp(path, tmp, tmp_len);
+  if (!f) {
+    st = tn_fail(err, err_len, TN_STATUS_IO, "%s: cannot write: %s", path, strerror(errno));
+    free(tmp);
+    return st;
+  }
+  cf_write(f, cfg);
+  st = tn_commit_file(f, tmp, path, err, err_len);
   free(tmp);
   return st;
+}
+
+tn_status train_config_to_text(const tn_train_config *cfg, char **text, char *err, size_t err_len) {
+  TN_ASSERT(cfg && text);
+  *text = NULL;
+  tn_status st = cf_check_all(cfg, "config", err, err_len);
+  if (st) return st;
+  size_t len = 0;
+  FILE *f = open_memstream(text, &len);
+  if (!f) return tn_fail(err, err_len, TN_STATUS_NO_MEMORY, "config: out of memory");
+  cf_write(f, cfg);
+  if (fclose(f) != 0) {
+    free(*text);
+    *text = NULL;
+    return tn_fail(err, err_len, TN_STATUS_NO_MEMORY, "config: out of memory");
+  }
+  return TN_STATUS_OK;
 }

@@ -92,4 +92,12 @@ double train_schedule_lr(const train_schedule *s, int epoch, double frac);
 /* Feeds an epoch's validation loss to the plateau rule. */
 void train_schedule_epoch_end(train_schedule *s, int epoch, double val_loss);
 
+/* The config as the YAML tn_train_config_save writes (malloc'd, NUL-ended),
+ * and back over the defaults: how checkpoints keep it, so that a checkpoint
+ * outlives changes to the struct's layout. name stands for the text in
+ * messages. */
+tn_status train_config_to_text(const tn_train_config *cfg, char **text, char *err, size_t err_len);
+tn_status train_config_from_text(tn_train_config *cfg, const char *name, const char *text,
+                                 char *err, size_t err_len);
+
 #endif

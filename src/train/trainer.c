@@ -260,10 +260,16 @@ static tn_status checkpoint_write(tn_trainer *t) {
   memcpy(s.rng, t->rng.s, sizeof s.rng);
   size_t n = t->model->n_params;
   tf_writer *w = tf_writer_create(TF_KIND_CHECKPOINT);
-  tn_status st = model_add_sections(w, t->model, t->model->params);
+  char *config = NULL;
+  tn_status st = train_config_to_text(&t->cfg, &config, t->errmsg, sizeof t->errmsg);
+  if (st != TN_STATUS_OK) {
+    tf_writer_free(w);
+    return st;
+  }
+  st = model_add_sections(w, t->model, t->model->params);
   if (st == TN_STATUS_OK) {
     tf_add(w, "state", &s, sizeof s);
-    tf_add(w, "config", &t->cfg, sizeof t->cfg);
+    tf_add_text(w, "config_yaml", config);
     add_reals(w, "ema", t->ema, n);
     add_reals(w, "adam_m", t->adam.m, n);
     add_reals(w, "adam_v", t->adam.v, n);
@@ -273,7 +279,29 @@ static tn_status checkpoint_write(tn_trainer *t) {
     tn_fail(t->errmsg, sizeof t->errmsg, st, "%s: out of memory", path);
   }
   tf_writer_free(w);
+  free(config);
   return st;
+}
+
+/* The config a checkpoint was written with: YAML text, or in older
+ * checkpoints the struct's bytes, usable only by a build whose struct has
+ * the same size. */
+static tn_status checkpoint_config(const tf_file *f, const char *path, tn_train_config *cfg,
+                                   char *err, size_t err_len) {
+  size_t n = 0;
+  if (tf_find(f, "config_yaml", &n)) {
+    const char *text = tf_get_text(f, "config_yaml", err, err_len);
+    if (!text) return TN_STATUS_BAD_INPUT;
+    char name[TN_PATH_MAX + 64];
+    snprintf(name, sizeof name, "%s (section config_yaml)", path);
+    return train_config_from_text(cfg, name, text, err, err_len);
+  }
+  if (tf_find(f, "config", &n) && n != sizeof *cfg)
+    return tn_fail(err, err_len, TN_STATUS_UNSUPPORTED,
+                   "%s: written by an older tanne whose config layout differs; resume it with "
+                   "that version, or start the run again",
+                   path);
+  return tf_get(f, "config", cfg, sizeof *cfg, err, err_len);
 }
 
 /* The settings a resumed run may change; the rest must match. */
@@ -302,7 +330,7 @@ tn_status tn_trainer_resume(tn_trainer **out, const tn_train_config *cfg, const 
   }
   tn_train_config saved;
   checkpoint_state s;
-  if ((st = tf_get(&f, "config", &saved, sizeof saved, err, err_len)) != TN_STATUS_OK ||
+  if ((st = checkpoint_config(&f, path, &saved, err, err_len)) != TN_STATUS_OK ||
       (st = tf_get(&f, "state", &s, sizeof s, err, err_len)) != TN_STATUS_OK)
     goto fail;
   /* The checkpoint decides everything but the run's length and threads; the
@@ -552,6 +580,9 @@ tn_status tn_trainer_run(tn_trainer *t, tn_train_fn fn, void *user) {
     int stop_early = cfg->train.early_stopping > 0 && t->bad_epochs >= cfg->train.early_stopping;
     int out_of_time = cfg->train.max_minutes > 0 && elapsed > 60.0 * cfg->train.max_minutes;
     int last = t->epoch >= cfg->train.epochs || stop_early || out_of_time;
+    double eta = elapsed / done * (cfg->train.epochs - t->epoch);
+    if (cfg->train.max_minutes > 0)
+      eta = fmin(eta, fmax(0.0, 60.0 * cfg->train.max_minutes - elapsed));
     tn_train_epoch e = {
         .epoch = t->epoch,
         .epochs = cfg->train.epochs,
@@ -563,7 +594,7 @@ tn_status tn_trainer_run(tn_trainer *t, tn_train_fn fn, void *user) {
         .val_atoms_mae = mae(vs.ab_a, vs.n_a),
         .val_stress_mae = mae(vs.ab_s, vs.n_s),
         .seconds = elapsed,
-        .eta_seconds = elapsed / done * (cfg->train.epochs - t->epoch),
+        .eta_seconds = eta, /* the epochs left or the time left, whichever ends first */
         .improved = improved,
         .skipped_steps = skipped,
     };
