@@ -8,7 +8,7 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 BUILD_ROOT ?= build
 BUILD   := $(BUILD_ROOT)
-CFLAGS  := -std=c11 -O2 -g -fPIC -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+CFLAGS  := -std=c11 -O2 -g -fPIC -fno-trapping-math -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
            -fopenmp -Wall -Wextra -Wpedantic -Wshadow -Iinclude $(PKG_CFLAGS)
 LDFLAGS := -fopenmp
 LDLIBS  := $(PKG_LIBS) -lm

@@ -430,30 +430,95 @@ static void bench_ctx_free(bench_ctx *c) {
   free(c->forces);
 }
 
-/* Runs every workload on one architecture; 0 on success or skip. */
-static int bench_arch_run(const bench_arch *arch, const char *out, const tn_dataset *asp,
-                          tn_dataset *const boxes[2], const int box_n[2], int inputs_only) {
+/* The benchmark's model of one architecture: defaults, seed 1, shifts and
+ * the architecture's own data fitted. NULL with *skipped set when
+ * tn_model_create does not know it, NULL alone after a message on failure. */
+static tn_model *bench_model(const bench_arch *arch, const tn_dataset *asp, const tn_dataset *box,
+                             int *skipped) {
   tn_model_options opt = tn_model_options_default();
   snprintf(opt.type, sizeof opt.type, "%s", arch->type);
   if (arch->options) arch->options(&opt);
   tn_model *m = NULL;
   char err[512];
-  tn_status st = tn_model_create(&m, &opt, elements, 4, 1, err, sizeof err);
-  if (st != TN_STATUS_OK) {
+  *skipped = 0;
+  if (tn_model_create(&m, &opt, elements, 4, 1, err, sizeof err) != TN_STATUS_OK) {
     printf("\n%s: skipped: %s\n", arch->type, err);
-    return 0;
+    *skipped = 1;
+    return NULL;
   }
   if (asp && tn_model_fit_shifts(m, asp, NULL, 0) != TN_STATUS_OK) {
     fprintf(stderr, "%s: %s\n", arch->type, tn_model_errmsg(m));
     tn_model_free(m);
-    return -1;
+    return NULL;
   }
-  if (fit_arch_data(m, asp, boxes[0], err, sizeof err) != TN_STATUS_OK) {
+  if (fit_arch_data(m, asp, box, err, sizeof err) != TN_STATUS_OK) {
     fprintf(stderr, "%s: %s\n", arch->type, err);
     tn_model_free(m);
-    return -1;
+    return NULL;
   }
   print_model(m);
+  return m;
+}
+
+/* The workloads by name, for --profile. */
+static const struct {
+  const char *name;
+  bench_fn fn;
+  int box; /* which argon box run_box times, -1 none */
+  int needs_aspirin;
+} workloads[] = {
+    {"aspirin_b1", run_aspirin_b1, -1, 1},
+    {"aspirin_b64", run_aspirin_b64, -1, 1},
+    {"ar1000", run_box, 0, 0},
+    {"ar10000", run_box, 1, 0},
+    {"train", run_train, -1, 1},
+};
+
+/* --profile: one workload of one architecture, `repeats` times after one
+ * warm-up run, nothing timed or written: for a profiler, e.g.
+ *   OMP_NUM_THREADS=1 valgrind --tool=callgrind build/bench/bench_models \
+ *     --profile schnet aspirin_b64 3 */
+static int profile_run(const char *type, const char *workload, int repeats, const tn_dataset *asp,
+                       tn_dataset *const boxes[2]) {
+  const bench_arch *arch = NULL;
+  for (size_t q = 0; q < sizeof archs / sizeof archs[0]; q++)
+    if (!strcmp(archs[q].type, type)) arch = &archs[q];
+  int w = -1;
+  for (int q = 0; q < (int)(sizeof workloads / sizeof workloads[0]); q++)
+    if (!strcmp(workloads[q].name, workload)) w = q;
+  if (!arch || w < 0 || repeats < 1) {
+    fprintf(stderr,
+            "--profile: unknown architecture '%s' or workload '%s' (aspirin_b1, "
+            "aspirin_b64, ar1000, ar10000, train), or repeats < 1\n",
+            type, workload);
+    return 2;
+  }
+  if (workloads[w].needs_aspirin && !asp) {
+    fprintf(stderr, "--profile %s: needs %s\n", workload, ASPIRIN_FILE);
+    return 1;
+  }
+  int skipped;
+  tn_model *m = bench_model(arch, asp, boxes[0], &skipped);
+  if (!m) return 1;
+  bench_ctx c;
+  int rc = bench_ctx_init(&c, m, asp) == TN_STATUS_OK ? 0 : fail_with(&c, "out of memory");
+  if (workloads[w].box >= 0) c.box = boxes[workloads[w].box];
+  for (int r = 0; r <= repeats && !rc; r++) rc = workloads[w].fn(&c);
+  if (rc)
+    fprintf(stderr, "%s %s: %s\n", type, workload, c.err);
+  else
+    printf("%s %s: %d runs after a warm-up\n", type, workload, repeats);
+  bench_ctx_free(&c);
+  tn_model_free(m);
+  return rc ? 1 : 0;
+}
+
+/* Runs every workload on one architecture; 0 on success or skip. */
+static int bench_arch_run(const bench_arch *arch, const char *out, const tn_dataset *asp,
+                          tn_dataset *const boxes[2], const int box_n[2], int inputs_only) {
+  int skipped;
+  tn_model *m = bench_model(arch, asp, boxes[0], &skipped);
+  if (!m) return skipped ? 0 : -1;
   bench_ctx c;
   int rc = -1;
   FILE *tsv = NULL;
@@ -554,8 +619,12 @@ int main(int argc, char **argv) {
   /* --inputs-only: the model, the inputs and tanne's outputs, no timing (the
    * float64 agreement check of torch_models.py runs on a DOUBLE=1 build) */
   int inputs_only = argc == 2 && !strcmp(argv[1], "--inputs-only");
-  if (argc > 2 || (argc == 2 && !inputs_only)) {
-    fprintf(stderr, "usage: %s [--inputs-only]   (output folder: $TANNE_BENCH_OUT)\n", argv[0]);
+  int profile = (argc == 4 || argc == 5) && !strcmp(argv[1], "--profile");
+  if (!profile && (argc > 2 || (argc == 2 && !inputs_only))) {
+    fprintf(stderr,
+            "usage: %s [--inputs-only]   (output folder: $TANNE_BENCH_OUT)\n"
+            "       %s --profile ARCH WORKLOAD [REPEATS]   (one workload, untimed)\n",
+            argv[0], argv[0]);
     return 2;
   }
   const char *out = getenv("TANNE_BENCH_OUT");
@@ -570,7 +639,7 @@ int main(int argc, char **argv) {
 
   tn_dataset *all = NULL, *asp = NULL, *boxes[2] = {NULL, NULL};
   const int box_n[2] = {1000, 10000};
-  if (make_dir(out)) {
+  if (!profile && make_dir(out)) {
     fprintf(stderr, "cannot make %s: %s\n", out, strerror(errno));
     return 1;
   }
@@ -605,6 +674,10 @@ int main(int argc, char **argv) {
   printf("argon: periodic cubic boxes at %.4f atoms/Å³ (jittered lattice, shuffled order)\n",
          AR_DENSITY);
 
+  if (profile) {
+    rc = profile_run(argv[2], argv[3], argc == 5 ? atoi(argv[4]) : 3, asp, boxes);
+    goto done;
+  }
   if (!inputs_only) {
     /* best of 5: the peak, which other jobs on the machine can only lower */
     omp_set_num_threads(1);

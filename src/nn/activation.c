@@ -6,6 +6,7 @@
  *   sigmoid(x)     = 1 / (1 + t) for x >= 0, t / (1 + t) for x < 0
  *   1 - sigmoid(x) = sigmoid(-x)
  *   softplus(x)    = max(x, 0) + log1p(t) */
+#include <omp.h>
 #include <string.h>
 
 #include "nn_internal.h"
@@ -83,20 +84,92 @@ static inline tn_real act_d1(nn_act f, tn_real x) {
   return d1;
 }
 
+/* Each activation gets its own loops, with f a constant, so that they inline
+ * to straight-line code the compiler vectorizes (a switch on f inside one
+ * loop kept it scalar; so does -ftrapping-math, hence -fno-trapping-math in
+ * the Makefile). Each thread of a region takes one contiguous block
+ * [lo, hi); every element is computed alone, so the split never changes a
+ * result. */
+typedef struct act_loops {
+  void (*forward)(tn_real *restrict y, const tn_real *restrict a, int64_t lo, int64_t hi);
+  void (*tangent)(tn_real *restrict dy, const tn_real *restrict a, const tn_real *restrict da,
+                  int64_t lo, int64_t hi);
+  void (*backward)(tn_real *restrict ga, const tn_real *restrict gy, const tn_real *restrict a,
+                   int64_t lo, int64_t hi);
+  /* through primal and tangent: ga and gda as in nn_act_backward */
+  void (*backward2)(tn_real *restrict ga, tn_real *restrict gda, const tn_real *restrict gy,
+                    const tn_real *restrict gdy, const tn_real *restrict a,
+                    const tn_real *restrict da, int64_t lo, int64_t hi);
+} act_loops;
+
+#define ACT_LOOPS(name, g)                                                                         \
+  static void name##_forward(tn_real *restrict y, const tn_real *restrict a, int64_t lo,           \
+                             int64_t hi) {                                                         \
+    _Pragma("omp simd") for (int64_t q = lo; q < hi; q++) y[q] = act_value(g, a[q]);               \
+  }                                                                                                \
+  static void name##_tangent(tn_real *restrict dy, const tn_real *restrict a,                      \
+                             const tn_real *restrict da, int64_t lo, int64_t hi) {                 \
+    _Pragma("omp simd") for (int64_t q = lo; q < hi; q++) dy[q] = act_d1(g, a[q]) * da[q];         \
+  }                                                                                                \
+  static void name##_backward(tn_real *restrict ga, const tn_real *restrict gy,                    \
+                              const tn_real *restrict a, int64_t lo, int64_t hi) {                 \
+    _Pragma("omp simd") for (int64_t q = lo; q < hi; q++) ga[q] += act_d1(g, a[q]) * gy[q];        \
+  }                                                                                                \
+  static void name##_backward2(tn_real *restrict ga, tn_real *restrict gda,                        \
+                               const tn_real *restrict gy, const tn_real *restrict gdy,            \
+                               const tn_real *restrict a, const tn_real *restrict da, int64_t lo,  \
+                               int64_t hi) {                                                       \
+    _Pragma("omp simd") for (int64_t q = lo; q < hi; q++) {                                        \
+      tn_real d1, d2;                                                                              \
+      act_d12(g, a[q], &d1, &d2);                                                                  \
+      ga[q] += d1 * gy[q] + d2 * da[q] * gdy[q];                                                   \
+      gda[q] += d1 * gdy[q];                                                                       \
+    }                                                                                              \
+  }
+
+ACT_LOOPS(identity, NN_ACT_IDENTITY)
+ACT_LOOPS(ssp, NN_ACT_SSP)
+ACT_LOOPS(silu, NN_ACT_SILU)
+ACT_LOOPS(tanh, NN_ACT_TANH)
+#undef ACT_LOOPS
+
+/* In the order of nn_act (and act_names). */
+static const act_loops loops[] = {
+    {identity_forward, identity_tangent, identity_backward, identity_backward2},
+    {ssp_forward, ssp_tangent, ssp_backward, ssp_backward2},
+    {silu_forward, silu_tangent, silu_backward, silu_backward2},
+    {tanh_forward, tanh_tangent, tanh_backward, tanh_backward2},
+};
+
+/* This thread's block [*lo, *hi) of [0, len) inside a parallel region. */
+static void act_block(int64_t len, int64_t *lo, int64_t *hi) {
+  int64_t threads = omp_get_num_threads(), t = omp_get_thread_num();
+  *lo = len * t / threads;
+  *hi = len * (t + 1) / threads;
+}
+
 /* y [n] = f(a [n]) */
 void nn_act_forward(tn_real *y, const tn_real *a, size_t n, nn_act f) {
   int64_t len = (int64_t)n;
-#pragma omp parallel for simd schedule(static) if (len >= NN_OMP_MIN)
-  for (int64_t q = 0; q < len; q++) y[q] = act_value(f, a[q]);
+  const act_loops *l = &loops[f];
+#pragma omp parallel if (len >= NN_OMP_MIN)
+  {
+    int64_t lo, hi;
+    act_block(len, &lo, &hi);
+    l->forward(y, a, lo, hi);
+  }
 }
 
 /* dy [n] (tangent block of y) = f'(a) da, da the tangent block of a */
 void nn_act_tangent(tn_real *y, const tn_real *a, size_t n, nn_act f) {
   int64_t len = (int64_t)n;
-  const tn_real *da = a + n;
-  tn_real *dy = y + n;
-#pragma omp parallel for simd schedule(static) if (len >= NN_OMP_MIN)
-  for (int64_t q = 0; q < len; q++) dy[q] = act_d1(f, a[q]) * da[q];
+  const act_loops *l = &loops[f];
+#pragma omp parallel if (len >= NN_OMP_MIN)
+  {
+    int64_t lo, hi;
+    act_block(len, &lo, &hi);
+    l->tangent(y + n, a, a + n, lo, hi);
+  }
 }
 
 /* Adjoint of   y = f(a)   and, with tangent,   dy = f'(a) da:
@@ -104,18 +177,14 @@ void nn_act_tangent(tn_real *y, const tn_real *a, size_t n, nn_act f) {
 void nn_act_backward(tn_real *ga, const tn_real *gy, const tn_real *a, size_t n, nn_act f,
                      int tangent) {
   int64_t len = (int64_t)n;
-  if (!tangent) {
-#pragma omp parallel for simd schedule(static) if (len >= NN_OMP_MIN)
-    for (int64_t q = 0; q < len; q++) ga[q] += act_d1(f, a[q]) * gy[q];
-    return;
-  }
-  const tn_real *da = a + n, *gdy = gy + n;
-  tn_real *gda = ga + n;
-#pragma omp parallel for simd schedule(static) if (len >= NN_OMP_MIN)
-  for (int64_t q = 0; q < len; q++) {
-    tn_real d1, d2;
-    act_d12(f, a[q], &d1, &d2);
-    ga[q] += d1 * gy[q] + d2 * da[q] * gdy[q];
-    gda[q] += d1 * gdy[q];
+  const act_loops *l = &loops[f];
+#pragma omp parallel if (len >= NN_OMP_MIN)
+  {
+    int64_t lo, hi;
+    act_block(len, &lo, &hi);
+    if (tangent)
+      l->backward2(ga, ga + n, gy, gy + n, a, a + n, lo, hi);
+    else
+      l->backward(ga, gy, a, lo, hi);
   }
 }
