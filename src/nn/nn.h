@@ -89,7 +89,8 @@ const char *nn_act_name(nn_act f); /* "unknown" outside the enum, never NULL */
 /* "ssp", "silu", "tanh", "identity"; -1 if unknown. */
 int nn_act_from_name(const char *name);
 
-/* y[n] = f(a[n]), elementwise; n = rows * width */
+/* y[n] = f(a[n]), elementwise; n = rows * width. In all three, outputs must not
+ * overlap inputs (the loops are compiled as restrict). */
 void nn_act_forward(tn_real *y, const tn_real *a, size_t n, nn_act f);
 /* dy = f'(a) da */
 void nn_act_tangent(tn_real *y, const tn_real *a, size_t n, nn_act f);
