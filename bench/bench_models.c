@@ -138,7 +138,7 @@ static int run_train(void *p) {
     train_sums sums;
     memset(&sums, 0, sizeof sums);
     if (train_step(c, c->which + b, TRAIN_BATCH, &sums)) return -1;
-    train_adam_update(&c->adam, c->params, c->grad, c->lr);
+    train_adam_update(&c->adam, c->params, c->grad, c->lr, NULL);
   }
   return 0;
 }

@@ -390,6 +390,18 @@ int tn_model_elements(const tn_model *m, int32_t *out /* [16] */);
 tn_status tn_model_fit_shifts(tn_model *m, const tn_dataset *ds, const int64_t *which, int64_t n);
 void tn_model_get_shifts(const tn_model *m, double *shift /* [n_elements] */, double *scale);
 void tn_model_set_shifts(tn_model *m, const double *shift, double scale);
+/* Corrects the shifts of a trained model to new reference energies (another
+ * level of theory: DFT and coupled-cluster totals differ by large
+ * per-element offsets): μ_Z += δ_Z, with δ the least-squares fit of the
+ * residuals E_f − Ê_f of frames `which` (all when NULL) against their
+ * composition, minimum-norm where the compositions leave it open. σ and the
+ * weights stay. Needs the energy column (NOT_FOUND); an element the model
+ * lacks is BAD_INPUT. */
+tn_status tn_model_refit_shifts(tn_model *m, const tn_dataset *ds, const int64_t *which, int64_t n);
+/* Where the model came from, as text kept in its file: for each generation
+ * the data, their level of theory and the parent model ("" when unknown). */
+const char *tn_model_lineage(const tn_model *m);
+tn_status tn_model_set_lineage(tn_model *m, const char *text); /* copies; NULL or "" clears */
 
 /* Energy (eV), forces [n][3] (eV/Å), stress [3][3] (eV/Å³, ASE sign; needs
  * a periodic cell) and atomic energies [n] (eV) of one frame; any output may
@@ -473,6 +485,8 @@ typedef struct tn_train_config {
     int64_t n_test;               /* data.n_test: test frames split off (default 0) */
     char split[TN_PATH_MAX];      /* data.split: a tn_split file to use instead */
     char atomic_energies[TN_NAME_MAX]; /* data.atomic_energies: per-atom target column */
+    char theory[128]; /* data.theory: level of theory of the labels, for the model's lineage
+                         (e.g. "CCSD(T)/cc-pVDZ"); "" = not stated */
   } data;
   tn_model_options model; /* model.type schnet, model.features 128, model.interactions 3,
                            model.n_basis 20, model.basis auto, model.cutoff 5.0,
@@ -512,6 +526,20 @@ typedef struct tn_train_config {
     int threads;        /* train.threads: 0 = OpenMP's default */
     double max_minutes; /* train.max_minutes: 0 = no wall-time limit */
   } train;
+  /* Transfer learning (Zaverkin et al., PCCP 25, 2023; ULMFiT, Howard &
+   * Ruder, ACL 2018). The model's blocks, from the input: embedding (depth
+   * 0), interaction.1 .. interaction.T, readout (depth L = T + 1); BPNN:
+   * layer.1 .. layer.H, readout. */
+  struct {
+    char init_from[TN_PATH_MAX]; /* finetune.init_from: the parent model file; "" = train from
+                                    scratch. The model.* keys are then the parent's. */
+    char freeze[256];            /* finetune.freeze: blocks kept fixed, comma-separated names, or
+                                    "interactions" (all of them) or "representation" (all but the
+                                    readout); "" = none */
+    double lr_decay;  /* finetune.lr_decay: ξ in (0, 1]; block l learns at lr·ξ^(L−l)
+                         (discriminative rates), 1 = one rate */
+    int refit_shifts; /* finetune.refit_shifts: 1 = correct μ_Z to the new energies first */
+  } finetune;
   struct {
     char dir[TN_PATH_MAX]; /* output.dir: "tanne-run" */
     int checkpoint_every;  /* output.checkpoint_every: 10 epochs, 0 = only best and last */
@@ -576,6 +604,9 @@ tn_status tn_trainer_resume(tn_trainer **out, const tn_train_config *cfg, const 
 tn_status tn_trainer_run(tn_trainer *t, tn_train_fn fn, void *user);
 /* The best model so far (weight averages at the best validation loss). */
 tn_model *tn_trainer_model(tn_trainer *t);
+/* The config the run uses: a fine-tuned run's model.* are its parent's, a
+ * resumed run's are the checkpoint's. */
+const tn_train_config *tn_trainer_config(const tn_trainer *t);
 const char *tn_trainer_errmsg(const tn_trainer *t);
 void tn_trainer_free(tn_trainer *t);
 /* ----------------------------------------------------------------- metrics */

@@ -330,13 +330,13 @@ static void test_adam_and_clip(void) {
   a.beta2 = 0.999;
   a.eps = 1e-12;
   tn_real p[3] = {1, 2, 3}, g[3] = {0.5f, -2, 1e-3f};
-  train_adam_update(&a, p, g, 0.01);
+  train_adam_update(&a, p, g, 0.01, NULL);
   CHECK_NEAR(p[0], 0.99, 1e-6, 0);
   CHECK_NEAR(p[1], 2.01, 1e-6, 0);
   CHECK_NEAR(p[2], 2.99, 1e-5, 0);
   train_adam_free(&a);
   tn_real v[2] = {3, 4};
-  CHECK_NEAR(train_clip(v, 2, 1.0), 5.0, 1e-12, 0);
+  CHECK_NEAR(train_clip(v, 2, 1.0, NULL), 5.0, 1e-12, 0);
   CHECK_NEAR(v[0], 0.6, 1e-6, 0);
   CHECK_NEAR(v[1], 0.8, 1e-6, 0);
   /* AMSGrad divides by the running maximum of v: after a large gradient, a
@@ -348,12 +348,12 @@ static void test_adam_and_clip(void) {
   x.beta2 = y.beta2 = 0.5;
   x.eps = y.eps = 1e-12;
   tn_real px = 0, py = 0, big = 10, small = 0.1f;
-  train_adam_update(&x, &px, &big, 0.1);
-  train_adam_update(&y, &py, &big, 0.1);
+  train_adam_update(&x, &px, &big, 0.1, NULL);
+  train_adam_update(&y, &py, &big, 0.1, NULL);
   CHECK(px == py);
   for (int k = 0; k < 5; k++) {
-    train_adam_update(&x, &px, &small, 0.1);
-    train_adam_update(&y, &py, &small, 0.1);
+    train_adam_update(&x, &px, &small, 0.1, NULL);
+    train_adam_update(&y, &py, &small, 0.1, NULL);
   }
   CHECK(py > px); /* both decrease; AMSGrad by less */
   train_adam_free(&x);

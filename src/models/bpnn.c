@@ -321,6 +321,26 @@ static int bpnn_hops(const tn_model *m) {
   return 1;
 }
 
+/* Per element: hidden layers layer.1..H (depth 0..H−1) and the linear
+ * output layer, readout (depth H_max, the deepest of any element). */
+static int bpnn_parts(const tn_model *m, model_part *out) {
+  const bp_layout *L = m->layout;
+  int n = 0, deepest = 0;
+  for (int t = 0; t < L->n_el; t++)
+    if (L->el[t].n_hidden > deepest) deepest = L->el[t].n_hidden;
+  for (int t = 0; t < L->n_el; t++) {
+    const bp_element *E = &L->el[t];
+    for (int l = 0; l <= E->n_hidden; l++) {
+      size_t count = nn_dense_param_count(&E->dense[l]);
+      if (l < E->n_hidden)
+        n = model_part_add(out, n, l, E->dense[l].offset, count, "layer.%d", l + 1);
+      else
+        n = model_part_add(out, n, deepest, E->dense[l].offset, count, "readout");
+    }
+  }
+  return n;
+}
+
 const model_arch model_bpnn = {
     .name = "bpnn",
     .reference = "J. Behler, J. Chem. Phys. 134, 074106 (2011)",
@@ -333,6 +353,7 @@ const model_arch model_bpnn = {
     .tangent = bpnn_tangent,
     .backward = bpnn_backward,
     .hops = bpnn_hops,
+    .parts = bpnn_parts,
     .save_extra = bpnn_save_extra,
     .load_extra = bpnn_load_extra,
     .fit_data = bpnn_fit_data,

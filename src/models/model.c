@@ -2,6 +2,7 @@
  * evaluation of one frame. Architectures live in their own files behind
  * model_arch (model.h). */
 #include <math.h>
+#include <stdarg.h>
 #include <string.h>
 
 #include "model.h"
@@ -135,7 +136,36 @@ void tn_model_free(tn_model *m) {
   free(m->work);
   free(m->params);
   free(m->layout);
+  free(m->lineage);
   free(m);
+}
+
+int model_part_add(model_part *out, int n, int depth, size_t offset, size_t count, const char *fmt,
+                   ...) {
+  TN_ASSERT(n >= 0 && n < MODEL_MAX_PARTS);
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(out[n].name, sizeof out[n].name, fmt, ap);
+  va_end(ap);
+  out[n].depth = depth;
+  out[n].offset = offset;
+  out[n].count = count;
+  return n + 1;
+}
+
+const char *tn_model_lineage(const tn_model *m) { return m->lineage ? m->lineage : ""; }
+
+tn_status tn_model_set_lineage(tn_model *m, const char *text) {
+  char *copy = NULL;
+  if (text && *text) {
+    size_t len = strlen(text);
+    if (!(copy = malloc(len + 1)))
+      return tn_fail(m->errmsg, sizeof m->errmsg, TN_STATUS_NO_MEMORY, "out of memory");
+    memcpy(copy, text, len + 1);
+  }
+  free(m->lineage);
+  m->lineage = copy;
+  return TN_STATUS_OK;
 }
 
 const char *tn_model_errmsg(const tn_model *m) { return m ? m->errmsg : "no model"; }
@@ -159,12 +189,12 @@ void tn_model_set_shifts(tn_model *m, const double *shift, double scale) {
 }
 
 /* Solves the symmetric positive-definite system A x = b (n ≤ 16) by
- * Cholesky, in place; 0 on success. */
-static int cholesky_solve(double *a, double *x, int n) {
+ * Cholesky, in place; 0 on success, −1 when a pivot is not above floor. */
+static int cholesky_solve(double *a, double *x, int n, double floor) {
   for (int j = 0; j < n; j++) {
     double d = a[j * n + j];
     for (int k = 0; k < j; k++) d -= a[j * n + k] * a[j * n + k];
-    if (!(d > 0.0)) return -1;
+    if (!(d > floor)) return -1;
     a[j * n + j] = sqrt(d);
     for (int i = j + 1; i < n; i++) {
       double s = a[i * n + j];
@@ -183,15 +213,19 @@ static int cholesky_solve(double *a, double *x, int n) {
   return 0;
 }
 
-tn_status tn_model_fit_shifts(tn_model *m, const tn_dataset *ds, const int64_t *which, int64_t n) {
+/* Least-squares shifts mu[n_elements] of the targets t_f = E_f − base[q]
+ * (base NULL: 0) against the composition of frames f = which[q] (q when
+ * which is NULL) that have an energy; *used counts them and *s2_out gets
+ * Σ_f r_f² / N_f of the residuals r_f. */
+static tn_status solve_shifts(tn_model *m, const tn_dataset *ds, const int64_t *which, int64_t n,
+                              const double *base, double *mu, int64_t *used, double *s2_out) {
   const tn_column *energy = tn_dataset_column(ds, TN_LABEL_ENERGY);
   if (!energy)
     return tn_fail(m->errmsg, sizeof m->errmsg, TN_STATUS_NOT_FOUND,
                    "fitting shifts: the data have no '%s' column", TN_LABEL_ENERGY);
-  if (!which) n = ds->n_frames;
   int ne = m->n_elements;
   double ata[MODEL_MAX_ELEMENTS * MODEL_MAX_ELEMENTS] = {0}, atb[MODEL_MAX_ELEMENTS] = {0};
-  int64_t used = 0;
+  *used = 0;
   for (int64_t q = 0; q < n; q++) {
     int64_t f = which ? which[q] : q;
     if (!energy->present[f]) continue;
@@ -204,43 +238,95 @@ tn_status tn_model_fit_shifts(tn_model *m, const tn_dataset *ds, const int64_t *
                        (long long)f + 1, tn_element_symbol(ds->species[a]));
       count[t] += 1.0;
     }
+    double target = energy->values[f] - (base ? base[q] : 0.0);
     for (int i = 0; i < ne; i++) {
-      atb[i] += count[i] * energy->values[f];
+      atb[i] += count[i] * target;
       for (int j = 0; j < ne; j++) ata[i * ne + j] += count[i] * count[j];
     }
-    used++;
+    (*used)++;
   }
-  if (used == 0)
+  if (*used == 0)
     return tn_fail(m->errmsg, sizeof m->errmsg, TN_STATUS_NOT_FOUND,
                    "fitting shifts: no frame has an energy");
-  /* A tiny ridge picks the minimum-norm solution when the compositions do
-   * not determine every shift (one molecule: only Σ n_Z μ_Z is known). */
-  double trace = 0.0;
+  /* Plain least squares when the compositions determine every shift; else
+   * a tiny ridge picks the minimum-norm solution (one molecule: only
+   * Σ n_Z μ_Z is known). */
+  double trace = 0.0, chol[MODEL_MAX_ELEMENTS * MODEL_MAX_ELEMENTS];
   for (int i = 0; i < ne; i++) trace += ata[i * ne + i];
+  memcpy(chol, ata, sizeof chol);
+  memcpy(mu, atb, (size_t)ne * sizeof *mu);
+  if (cholesky_solve(chol, mu, ne, 1e-12 * trace) == 0) goto solved;
   for (int i = 0; i < ne; i++) ata[i * ne + i] += 1e-10 * trace / ne;
-  double mu[MODEL_MAX_ELEMENTS];
-  memcpy(mu, atb, sizeof mu);
-  if (cholesky_solve(ata, mu, ne))
+  memcpy(mu, atb, (size_t)ne * sizeof *mu);
+  if (cholesky_solve(ata, mu, ne, 0.0))
     return tn_fail(m->errmsg, sizeof m->errmsg, TN_STATUS_BAD_INPUT,
                    "fitting shifts: the composition system is singular");
-  /* σ² = mean_f r_f² / N_f: the variance of one atom's share of the
-   * residual, if atoms contribute independently. */
+solved:;
+  /* s2 = Σ_f r_f² / N_f over the frames used */
   double s2 = 0.0;
   for (int64_t q = 0; q < n; q++) {
     int64_t f = which ? which[q] : q;
     if (!energy->present[f]) continue;
-    double r = energy->values[f];
+    double r = energy->values[f] - (base ? base[q] : 0.0);
     int64_t na = ds->atom_start[f + 1] - ds->atom_start[f];
     for (int64_t a = ds->atom_start[f]; a < ds->atom_start[f + 1]; a++)
       r -= mu[model_element_index(m, ds->species[a])];
     if (na > 0) s2 += r * r / (double)na;
   }
+  *s2_out = s2;
+  return TN_STATUS_OK;
+}
+
+tn_status tn_model_fit_shifts(tn_model *m, const tn_dataset *ds, const int64_t *which, int64_t n) {
+  if (!which) n = ds->n_frames;
+  double mu[MODEL_MAX_ELEMENTS], s2;
+  int64_t used;
+  tn_status st = solve_shifts(m, ds, which, n, NULL, mu, &used, &s2);
+  if (st != TN_STATUS_OK) return st;
+  /* σ² = mean_f r_f² / N_f: the variance of one atom's share of the
+   * residual, if atoms contribute independently. */
   double sigma = sqrt(s2 / (double)used);
   /* One frame, or energies that composition alone explains, leave no
    * spread: keep the network's output in eV then. */
-  memcpy(m->shift, mu, (size_t)ne * sizeof *mu);
+  memcpy(m->shift, mu, (size_t)m->n_elements * sizeof *mu);
   m->scale = sigma > 1e-6 ? sigma : 1.0;
   return TN_STATUS_OK;
+}
+
+tn_status tn_model_refit_shifts(tn_model *m, const tn_dataset *ds, const int64_t *which,
+                                int64_t n) {
+  const tn_column *energy = tn_dataset_column(ds, TN_LABEL_ENERGY);
+  if (!energy)
+    return tn_fail(m->errmsg, sizeof m->errmsg, TN_STATUS_NOT_FOUND,
+                   "refitting shifts: the data have no '%s' column", TN_LABEL_ENERGY);
+  if (!which) n = ds->n_frames;
+  double *pred = malloc((size_t)(n > 0 ? n : 1) * sizeof *pred);
+  if (!pred) return tn_fail(m->errmsg, sizeof m->errmsg, TN_STATUS_NO_MEMORY, "out of memory");
+  /* The corrections δ_Z fit what the model now misses, E_f − Ê_f; where the
+   * compositions leave them open (one molecule), the minimum-norm δ moves
+   * the old shifts least. */
+  tn_status st = TN_STATUS_OK;
+  for (int64_t q = 0; q < n && st == TN_STATUS_OK; q++) {
+    int64_t f = which ? which[q] : q;
+    tn_frame fr;
+    pred[q] = 0.0;
+    if (!energy->present[f]) continue;
+    tn_dataset_frame(ds, f, &fr);
+    st = tn_model_eval(m, &fr, &pred[q], NULL, NULL, NULL);
+    if (st != TN_STATUS_OK) {
+      char why[sizeof m->errmsg];
+      snprintf(why, sizeof why, "%s", m->errmsg);
+      tn_fail(m->errmsg, sizeof m->errmsg, st, "refitting shifts: frame %lld: %s", (long long)f + 1,
+              why);
+    }
+  }
+  double delta[MODEL_MAX_ELEMENTS], s2;
+  int64_t used;
+  if (st == TN_STATUS_OK) st = solve_shifts(m, ds, which, n, pred, delta, &used, &s2);
+  if (st == TN_STATUS_OK)
+    for (int z = 0; z < m->n_elements; z++) m->shift[z] += delta[z];
+  free(pred);
+  return st;
 }
 
 /* ------------------------------------------------------------ evaluation */

@@ -66,6 +66,20 @@ typedef struct model_work {
 struct tf_writer;
 struct tf_file;
 
+/* A contiguous range of parameters that belongs to one named block of the
+ * architecture: "embedding", "interaction.K" (1-based), "readout" for the
+ * message-passing models, "layer.K" and "readout" for BPNN. Ranges with the
+ * same name form one block (a PaiNN interaction is its filter and its
+ * update). depth orders the blocks from the input (0) to the readout (the
+ * deepest): fine-tuning freezes blocks by name and scales learning rates by
+ * depth (src/train/finetune.c). */
+#define MODEL_MAX_PARTS 256
+typedef struct model_part {
+  char name[24];
+  int depth;
+  size_t offset, count;
+} model_part;
+
 typedef struct model_arch {
   const char *name;
   const char *reference;
@@ -100,7 +114,15 @@ typedef struct model_arch {
   /* Optional: copies the fixed data of src (same options and elements) into
    * dst, a model just made from src's options (e.g. the trainer's best). */
   tn_status (*copy_extra)(tn_model *dst, const tn_model *src, char *err, size_t err_len);
+  /* The blocks of the parameters, every parameter in exactly one range;
+   * returns the number of ranges (≤ MODEL_MAX_PARTS). */
+  int (*parts)(const tn_model *m, model_part *out);
 } model_arch;
+
+/* One range of a parts list: out[n] = {name (printf-style), depth, offset,
+ * count}; returns n + 1. */
+int model_part_add(model_part *out, int n, int depth, size_t offset, size_t count, const char *fmt,
+                   ...) __attribute__((format(printf, 6, 7)));
 
 extern const model_arch model_schnet;
 extern const model_arch model_painn;
@@ -127,6 +149,9 @@ struct tn_model {
   tn_real *params; /* [n_params] */
   /* architecture layout (offsets into params), filled by setup */
   void *layout;
+  /* Where the model came from (text, malloc'd; NULL when unknown): data,
+   * level of theory, parent model. Saved as the "lineage" section. */
+  char *lineage;
   model_work *work; /* scratch of tn_model_eval, made on first use */
   char errmsg[512];
 };

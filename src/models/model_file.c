@@ -4,7 +4,8 @@
  *   "shifts"   f64 [n] μ_Z (eV);  "scale" f64 σ (eV)
  *   "units"    text "energy eV\nlength Angstrom\n"
  *   "params"   f64 [n_params], whatever the build's tn_real
- *   "meta"     text, optional: free-form provenance
+ *   "lineage"  text, optional: data, level of theory and parent model of each
+ *              generation (tn_model_lineage)
  * and any sections of the architecture's own (model_arch.save_extra).
  * A checkpoint holds the same sections plus the trainer's state. */
 #include <errno.h>
@@ -75,6 +76,7 @@ tn_status model_add_sections(tf_writer *w, const tn_model *m, const tn_real *par
   tf_add_text(w, "units", MODEL_UNITS);
   tn_status st = tf_add_f64s(w, "params", p, m->n_params);
   free(p);
+  if (st == TN_STATUS_OK && m->lineage) st = tf_add_text(w, "lineage", m->lineage);
   if (st == TN_STATUS_OK && m->arch->save_extra) st = m->arch->save_extra(w, m);
   return st;
 }
@@ -189,6 +191,18 @@ tn_status model_from_file(tn_model **out, const tf_file *f, char *err, size_t er
     goto fail;
   }
   tn_model_set_shifts(m, shifts, scale);
+  size_t lineage_bytes = 0;
+  if (tf_find(f, "lineage", &lineage_bytes)) {
+    const char *lineage = tf_get_text(f, "lineage", err, err_len);
+    if (!lineage) {
+      st = TN_STATUS_BAD_INPUT;
+      goto fail;
+    }
+    if ((st = tn_model_set_lineage(m, lineage)) != TN_STATUS_OK) {
+      tn_fail(err, err_len, st, "%s", m->errmsg);
+      goto fail;
+    }
+  }
   free(p);
   *out = m;
   return TN_STATUS_OK;

@@ -248,6 +248,26 @@ static void painn_tangent(const tn_model *m, const tn_real *p, void *ws, const m
 
 static int painn_hops(const tn_model *m) { return m->opt.interactions; }
 
+/* embedding (depth 0), interaction.1..T (depth 1..T: the filter of the
+ * step, or the shared filter with interaction.1, and its message and update
+ * layers), readout (T + 1) */
+static int painn_parts(const tn_model *m, model_part *out) {
+  const painn_layout *L = m->layout;
+  int n = model_part_add(out, 0, 0, L->embed, (size_t)m->n_elements * L->F, "embedding");
+  for (int t = 0; t < L->T; t++) {
+    const painn_block *b = &L->block[t];
+    if (t < L->n_filters)
+      n = model_part_add(out, n, t + 1, L->filter[t].offset, nn_dense_param_count(&L->filter[t]),
+                         "interaction.%d", t + 1);
+    n = model_part_add(out, n, t + 1, b->phi1.offset,
+                       b->upd2.offset + nn_dense_param_count(&b->upd2) - b->phi1.offset,
+                       "interaction.%d", t + 1);
+  }
+  return model_part_add(out, n, L->T + 1, L->read1.offset,
+                        L->read2.offset + nn_dense_param_count(&L->read2) - L->read1.offset,
+                        "readout");
+}
+
 const model_arch model_painn = {
     .name = "painn",
     .reference = "K. T. Schütt, O. T. Unke & M. Gastegger, ICML 2021, PMLR 139, 9377",
@@ -260,6 +280,7 @@ const model_arch model_painn = {
     .tangent = painn_tangent,
     .backward = painn_backward,
     .hops = painn_hops,
+    .parts = painn_parts,
 };
 
 tn_status painn_features(const tn_model *m, const tn_frame *frame, double *s, double *v, char *err,

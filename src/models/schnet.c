@@ -266,6 +266,21 @@ static void schnet_backward(const tn_model *m, const tn_real *p, void *ws, int s
 
 static int schnet_hops(const tn_model *m) { return m->opt.interactions; }
 
+/* embedding (depth 0), interaction.1..T (depth 1..T), readout (T + 1) */
+static int schnet_parts(const tn_model *m, model_part *out) {
+  const schnet_layout *L = m->layout;
+  int n = model_part_add(out, 0, 0, L->embed, (size_t)m->n_elements * L->F, "embedding");
+  for (int t = 0; t < L->T; t++) {
+    const schnet_block *b = &L->block[t];
+    n = model_part_add(out, n, t + 1, b->filt1.offset,
+                       b->out2.offset + nn_dense_param_count(&b->out2) - b->filt1.offset,
+                       "interaction.%d", t + 1);
+  }
+  return model_part_add(out, n, L->T + 1, L->read1.offset,
+                        L->read2.offset + nn_dense_param_count(&L->read2) - L->read1.offset,
+                        "readout");
+}
+
 const model_arch model_schnet = {
     .name = "schnet",
     .reference = "K. T. Schütt et al., J. Chem. Phys. 148, 241722 (2018)",
@@ -278,4 +293,5 @@ const model_arch model_schnet = {
     .tangent = schnet_tangent,
     .backward = schnet_backward,
     .hops = schnet_hops,
+    .parts = schnet_parts,
 };

@@ -76,6 +76,7 @@ static const cf_key cf_keys[] = {
     CF_I64("data.n_test", data.n_test, 0),
     CF_STR("data.split", data.split, CF_TEXT_ANY, NULL),
     CF_STR("data.atomic_energies", data.atomic_energies, CF_TEXT_ANY, NULL),
+    CF_STR("data.theory", data.theory, CF_TEXT_ANY, NULL),
     CF_STR("model.type", model.type, CF_TEXT_CHOICE, "schnet painn bpnn"),
     CF_INT("model.features", model.features, 1, 4096),
     CF_INT("model.interactions", model.interactions, 1, 64),
@@ -116,6 +117,10 @@ static const cf_key cf_keys[] = {
     CF_INT("train.early_stopping", train.early_stopping, 0, INT_MAX),
     CF_INT("train.threads", train.threads, 0, 4096),
     CF_DBL("train.max_minutes", train.max_minutes, 0, 0, INFINITY, 0),
+    CF_STR("finetune.init_from", finetune.init_from, CF_TEXT_ANY, NULL),
+    CF_STR("finetune.freeze", finetune.freeze, CF_TEXT_ANY, NULL),
+    CF_DBL("finetune.lr_decay", finetune.lr_decay, 0, 1, 1, 0),
+    CF_INT("finetune.refit_shifts", finetune.refit_shifts, 0, 1),
     CF_STR("output.dir", output.dir, CF_TEXT_NONEMPTY, NULL),
     CF_INT("output.checkpoint_every", output.checkpoint_every, 0, INT_MAX),
     CF_U64("seed", seed),
@@ -154,6 +159,8 @@ tn_train_config tn_train_config_default(void) {
   c.schedule.min_lr = 1e-6;
   c.schedule.decay_rate = 0.1;
   c.schedule.decay_epochs = 500;
+  c.finetune.lr_decay = 1.0;
+  c.finetune.refit_shifts = 1;
   c.train.epochs = 100;
   c.train.batch_size = 16;
   c.train.early_stopping = 50;

@@ -63,15 +63,38 @@ typedef struct train_adam {
 
 tn_status train_adam_init(train_adam *a, size_t n, int amsgrad);
 void train_adam_free(train_adam *a);
-/* One Adam (AMSGrad) update of params with grad at learning rate lr; weight
- * decay decoupled (Loshchilov & Hutter, ICLR 2019). Frozen entries (mask 0)
- * stay bitwise unchanged; mask may be NULL. */
-void train_adam_update(train_adam *a, tn_real *params, const tn_real *grad, double lr);
-/* Scales grad so that its 2-norm is at most max_norm (0 = off); returns the
- * norm before clipping (NaN/Inf if the gradient is not finite). */
-double train_clip(tn_real *grad, size_t n, double max_norm);
-/* ema = decay ema + (1 − decay) params */
-void train_ema_update(tn_real *ema, const tn_real *params, size_t n, double decay);
+/* One Adam (AMSGrad) update of params with grad at learning rate
+ * lr·scale[q]; weight decay decoupled (Loshchilov & Hutter, ICLR 2019).
+ * Entries of scale 0 are frozen: they and their moments stay bitwise
+ * unchanged. scale may be NULL (1 everywhere). */
+void train_adam_update(train_adam *a, tn_real *params, const tn_real *grad, double lr,
+                       const tn_real *scale);
+/* Zeroes the gradient of frozen entries (scale 0; nothing when scale is
+ * NULL), then scales grad so that its 2-norm is at most max_norm (0 = off);
+ * returns the norm before clipping (NaN/Inf if the gradient is not finite). */
+double train_clip(tn_real *grad, size_t n, double max_norm, const tn_real *scale);
+/* ema = decay ema + (1 − decay) params, but for frozen entries (scale 0),
+ * which keep their value bitwise; scale may be NULL. */
+void train_ema_update(tn_real *ema, const tn_real *params, size_t n, double decay,
+                      const tn_real *scale);
+
+/* ---- transfer learning (finetune.c) */
+/* Per-parameter learning-rate factors from cfg->finetune: 0 for the frozen
+ * blocks, ξ^(L−l) for block l of the others (L the readout's depth). *out is
+ * NULL (all 1) when nothing is frozen and ξ = 1; else malloc'd [n_params].
+ * A freeze entry that names no block, or one that freezes everything, is
+ * BAD_INPUT. */
+tn_status finetune_lr_scales(const tn_model *m, const tn_train_config *cfg, tn_real **out,
+                             char *err, size_t err_len);
+/* The model a fine-tuning run starts from: the parent cfg->finetune.init_from,
+ * checked to know every element of train and val, its shifts corrected to
+ * train's energies (finetune.refit_shifts) and its lineage extended. */
+tn_status finetune_start(tn_model **out, const tn_train_config *cfg, const tn_dataset *train,
+                         const tn_dataset *val, char *err, size_t err_len);
+/* Sets m's lineage to this run's generation (data, theory, parent), followed
+ * by parent_lineage (may be NULL). */
+tn_status finetune_lineage(tn_model *m, const tn_train_config *cfg, const tn_dataset *train,
+                           const char *parent_lineage, char *err, size_t err_len);
 
 /* ---- schedule (schedule.c) */
 typedef struct train_schedule {

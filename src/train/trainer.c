@@ -28,11 +28,12 @@
 struct tn_trainer {
   tn_train_config cfg;
   const tn_dataset *train, *val;
-  tn_model *model; /* current parameters live in model->params */
-  tn_model *best;  /* weight averages at the best validation loss */
-  tn_real *ema;    /* [n_params]; equals params when averaging is off */
-  tn_real *grad;   /* [n_params] */
-  tn_real *backup; /* [n_params], parameters before the step being tried */
+  tn_model *model;   /* current parameters live in model->params */
+  tn_model *best;    /* weight averages at the best validation loss */
+  tn_real *ema;      /* [n_params]; equals params when averaging is off */
+  tn_real *grad;     /* [n_params] */
+  tn_real *backup;   /* [n_params], parameters before the step being tried */
+  tn_real *lr_scale; /* [n_params] learning-rate factors, 0 = frozen; NULL = all 1 */
   train_adam adam;
   train_schedule schedule;
   train_labels lab_train, lab_val;
@@ -128,6 +129,8 @@ static tn_status trainer_setup(tn_trainer *t, char *err, size_t err_len) {
   t->fingerprint =
       data_fingerprint(t->train, &t->lab_train) ^ (data_fingerprint(t->val, &t->lab_val) << 32);
   t->best_val = INFINITY;
+  tn_status st = finetune_lr_scales(t->model, cfg, &t->lr_scale, err, err_len);
+  if (st != TN_STATUS_OK) return st;
   return train_schedule_init(&t->schedule, cfg, err, err_len);
 }
 
@@ -173,18 +176,28 @@ tn_status tn_trainer_create(tn_trainer **out, const tn_train_config *cfg, const 
                  MODEL_MAX_ELEMENTS);
     goto fail;
   }
-  st = tn_model_create(&t->model, &cfg->model, elements, ne, cfg->seed, err, err_len);
-  if (st != TN_STATUS_OK) goto fail;
-  if (tn_dataset_column(train, TN_LABEL_ENERGY)) {
-    st = tn_model_fit_shifts(t->model, train, NULL, 0);
-    if (st != TN_STATUS_OK) {
-      tn_fail(err, err_len, st, "%s", tn_model_errmsg(t->model));
-      goto fail;
+  if (cfg->finetune.init_from[0]) {
+    /* The parent decides the architecture; its fixed data (BPNN scaling)
+     * stay as it was trained. */
+    st = finetune_start(&t->model, cfg, train, t->val, err, err_len);
+    if (st != TN_STATUS_OK) goto fail;
+    t->cfg.model = t->model->opt;
+  } else {
+    st = tn_model_create(&t->model, &cfg->model, elements, ne, cfg->seed, err, err_len);
+    if (st != TN_STATUS_OK) goto fail;
+    if (tn_dataset_column(train, TN_LABEL_ENERGY)) {
+      st = tn_model_fit_shifts(t->model, train, NULL, 0);
+      if (st != TN_STATUS_OK) {
+        tn_fail(err, err_len, st, "%s", tn_model_errmsg(t->model));
+        goto fail;
+      }
     }
+    if (t->model->arch->fit_data &&
+        (st = t->model->arch->fit_data(t->model, train, NULL, 0, err, err_len)) != TN_STATUS_OK)
+      goto fail;
+    if ((st = finetune_lineage(t->model, cfg, train, NULL, err, err_len)) != TN_STATUS_OK)
+      goto fail;
   }
-  if (t->model->arch->fit_data &&
-      (st = t->model->arch->fit_data(t->model, train, NULL, 0, err, err_len)) != TN_STATUS_OK)
-    goto fail;
   st = trainer_setup(t, err, err_len);
   if (st != TN_STATUS_OK) goto fail;
   /* The shuffler's stream is apart from the weights' (seeded above). */
@@ -205,6 +218,7 @@ void tn_trainer_free(tn_trainer *t) {
   free(t->ema);
   free(t->grad);
   free(t->backup);
+  free(t->lr_scale);
   free(t->order);
   train_adam_free(&t->adam);
   model_work_free(&t->work);
@@ -215,6 +229,8 @@ void tn_trainer_free(tn_trainer *t) {
 const char *tn_trainer_errmsg(const tn_trainer *t) { return t ? t->errmsg : "no trainer"; }
 
 tn_model *tn_trainer_model(tn_trainer *t) { return t->best ? t->best : t->model; }
+
+const tn_train_config *tn_trainer_config(const tn_trainer *t) { return &t->cfg; }
 
 /* ------------------------------------------------------------ checkpoints */
 
@@ -486,12 +502,12 @@ static tn_status train_epoch(tn_trainer *t, tn_train_fn fn, void *user, double *
                           &t->lab_train, &t->weights, t->grad, &bsums, t->errmsg, sizeof t->errmsg);
     if (st != TN_STATUS_OK) return st;
     double batch_loss = train_sums_loss(&bsums, &t->weights);
-    double norm = train_clip(t->grad, np, cfg->optimizer.clip_norm);
+    double norm = train_clip(t->grad, np, cfg->optimizer.clip_norm, t->lr_scale);
     double lr = train_schedule_lr(&t->schedule, t->epoch, (double)b / (double)n_batches);
     memcpy(t->backup, t->model->params, np * sizeof *t->backup);
     int ok = isfinite(batch_loss) && isfinite(norm);
     if (ok) {
-      train_adam_update(&t->adam, t->model->params, t->grad, lr);
+      train_adam_update(&t->adam, t->model->params, t->grad, lr, t->lr_scale);
       ok = all_finite(t->model->params, np);
       if (!ok) {
         /* Roll the parameters back; the moments saw a finite gradient and
@@ -517,7 +533,7 @@ static tn_status train_epoch(tn_trainer *t, tn_train_fn fn, void *user, double *
     bad_run = 0;
     train_sums_add(&sums, &bsums);
     if (cfg->optimizer.ema > 0.0)
-      train_ema_update(t->ema, t->model->params, np, cfg->optimizer.ema);
+      train_ema_update(t->ema, t->model->params, np, cfg->optimizer.ema, t->lr_scale);
     else
       memcpy(t->ema, t->model->params, np * sizeof *t->ema);
   }
@@ -538,6 +554,8 @@ static tn_status save_best(tn_trainer *t) {
   }
   memcpy(t->best->params, t->ema, t->model->n_params * sizeof *t->ema);
   tn_model_set_shifts(t->best, t->model->shift, t->model->scale);
+  if (tn_model_set_lineage(t->best, t->model->lineage) != TN_STATUS_OK)
+    return tn_fail(t->errmsg, sizeof t->errmsg, TN_STATUS_NO_MEMORY, "out of memory");
   tn_status st = tn_model_save(t->best, path);
   if (st != TN_STATUS_OK) tn_fail(t->errmsg, sizeof t->errmsg, st, "%s", t->best->errmsg);
   return st;
