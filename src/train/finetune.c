@@ -141,6 +141,8 @@ tn_status finetune_lineage(tn_model *m, const tn_train_config *cfg, const tn_dat
     ok = text_add(&text, &len, &cap, "--- parent's lineage\n%s", parent_lineage);
     if (ok && parent_lineage[strlen(parent_lineage) - 1] != '\n')
       ok = text_add(&text, &len, &cap, "\n");
+  } else if (ok && cfg->finetune.init_from[0]) {
+    ok = text_add(&text, &len, &cap, "--- parent's lineage: not recorded in its file\n");
   }
   tn_status st = ok ? tn_model_set_lineage(m, text) : TN_STATUS_NO_MEMORY;
   free(text);
