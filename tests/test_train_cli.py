@@ -157,6 +157,17 @@ def test_tiny_run():
     assert f"model: {RUN}/best.tnm" in r.stdout, r.stdout
 
 
+def test_info_shows_model_and_lineage():
+    r = tanne("info", MODEL)
+    assert r.returncode == 0, r.stderr
+    assert re.search(r"model\s+schnet, 8 features, 1 interactions", r.stdout), r.stdout
+    assert re.search(r"shifts \(eV\)\s+Ar -?\d", r.stdout), r.stdout
+    assert "    data: the built-in demo data (30 training frames)" in r.stdout, r.stdout
+    assert "    theory: not stated" in r.stdout and "parent" not in r.stdout, r.stdout
+    r = tanne("info", os.path.join(RUN, "checkpoint.tnc"))
+    assert r.returncode == 1 and "checkpoint" in r.stderr, r.stderr
+
+
 def test_resume_to_more_epochs():
     if not os.path.exists(MODEL):
         return "the tiny run failed"
@@ -424,7 +435,7 @@ def main():
     with open(CONFIG, "w") as f:
         f.write(TINY)
     for fn in (test_help, test_usage_errors, test_config_errors, test_tiny_run,
-               test_resume_to_more_epochs, test_resume_refuses_other_data,
+               test_info_shows_model_and_lineage, test_resume_to_more_epochs, test_resume_refuses_other_data,
                test_data_files_and_split_file,
                test_eval_table_and_files, test_predict_matches_eval,
                test_eval_subset_of_a_split, test_eval_atomic_energies_offset_removed, test_checkf,
