@@ -433,6 +433,31 @@ static int config_text(const tn_train_config *cfg, const char *dir, const char *
   return st == TN_STATUS_OK;
 }
 
+/* "'epochs: 2' there, 'epochs: 3' now (in train:)": the first line where
+ * two YAML texts differ, and the section it is in. */
+static void first_difference(char *out, size_t len, const char *was, const char *now) {
+  const char *a = was, *b = now, *section = NULL;
+  int section_len = 0;
+  for (;;) {
+    int la = (int)strcspn(a, "\n"), lb = (int)strcspn(b, "\n");
+    if (la != lb || memcmp(a, b, (size_t)la) != 0 || !a[la] || !b[lb]) break;
+    if (la > 0 && a[0] != ' ' && a[0] != '#') {
+      section = a;
+      section_len = la;
+    }
+    a += la + 1;
+    b += lb + 1;
+  }
+  int nested = *b == ' ' || *a == ' ';
+  int la = (int)strcspn(a, "\n"), lb = (int)strcspn(b, "\n");
+  while (la > 0 && *a == ' ') a++, la--;
+  while (lb > 0 && *b == ' ') b++, lb--;
+  snprintf(out, len, "'%.*s' there, '%.*s' now%s%.*s%s", la > 200 ? 200 : la, a,
+           lb > 200 ? 200 : lb, b, nested && section ? " (in " : "",
+           nested && section ? section_len : 0, section ? section : "",
+           nested && section ? ")" : "");
+}
+
 enum { RUN_ERROR, RUN_TRAIN, RUN_DONE };
 
 /* What to do with the run folder cfg->output.dir: train (nothing there, or
@@ -473,10 +498,12 @@ static int inspect_folder(const tn_train_config *cfg, const tn_split *split, con
   if (!config_text(old, dir, "saved", &text_old) || !config_text(cfg, dir, "now", &text_now))
     goto done;
   if (strcmp(text_old, text_now) != 0) {
+    char what[512];
+    first_difference(what, sizeof what, text_old, text_now);
     fprintf(stderr,
-            CMD ": %s holds a run with another config than variant '%s' has now (its "
-                "config.yaml differs): remove the folder or choose another --out\n",
-            dir, variant);
+            CMD ": %s holds a run with another config than variant '%s' has now (config.yaml "
+                "differs: %s): remove the folder or choose another --out\n",
+            dir, variant, what);
     goto done;
   }
   snprintf(path, sizeof path, "%s/split.txt", dir);
@@ -707,6 +734,26 @@ static void md_value(FILE *f, double v) {
     fprintf(f, " - |");
 }
 
+/* Rows: sizes; columns: E and F test MAE of each variant. */
+static void md_table(FILE *f, const lc_args *a, const lc_result *res) {
+  fprintf(f, "| size | train | val |");
+  for (int v = 0; v < a->n_configs; v++)
+    fprintf(f, " %s E (meV) | %s F (meV/Å) |", a->names[v], a->names[v]);
+  fprintf(f, "\n|---:|---:|---:|");
+  for (int v = 0; v < a->n_configs; v++) fprintf(f, "---:|---:|");
+  fprintf(f, "\n");
+  for (int s = 0; s < a->n_sizes; s++) {
+    const lc_result *r0 = &res[s];
+    fprintf(f, "| %lld | %lld | %lld |", (long long)a->sizes[s], (long long)r0->n_train,
+            (long long)r0->n_val);
+    for (int v = 0; v < a->n_configs; v++) {
+      md_value(f, res[v * a->n_sizes + s].e_mae);
+      md_value(f, res[v * a->n_sizes + s].f_mae);
+    }
+    fprintf(f, "\n");
+  }
+}
+
 static int write_markdown(const lc_args *a, const lc_result *res, const lc_data *d,
                           const tn_train_config *c0) {
   char *path, *tmp;
@@ -724,22 +771,7 @@ static int write_markdown(const lc_args *a, const lc_result *res, const lc_data 
           "first N of them, the first ceil(%g·N) validating.\n\n",
           (long long)d->test->n_frames, d->test_from_file ? c0->data.test : "split off data.train",
           (long long)d->n_pool, d->all_name, (unsigned long long)a->seed, a->val_fraction);
-  fprintf(f, "| size | train | val |");
-  for (int v = 0; v < a->n_configs; v++)
-    fprintf(f, " %s E (meV) | %s F (meV/Å) |", a->names[v], a->names[v]);
-  fprintf(f, "\n|---:|---:|---:|");
-  for (int v = 0; v < a->n_configs; v++) fprintf(f, "---:|---:|");
-  fprintf(f, "\n");
-  for (int s = 0; s < a->n_sizes; s++) {
-    const lc_result *r0 = &res[s];
-    fprintf(f, "| %lld | %lld | %lld |", (long long)a->sizes[s], (long long)r0->n_train,
-            (long long)r0->n_val);
-    for (int v = 0; v < a->n_configs; v++) {
-      md_value(f, res[v * a->n_sizes + s].e_mae);
-      md_value(f, res[v * a->n_sizes + s].f_mae);
-    }
-    fprintf(f, "\n");
-  }
+  md_table(f, a, res);
   fprintf(f, "\nVariants:");
   for (int v = 0; v < a->n_configs; v++)
     fprintf(f, "%s %s (%s)", v ? "," : "", a->names[v], a->configs[v]);
@@ -822,6 +854,12 @@ int cmd_learning_curve(int argc, char **argv) {
   if (!write_csv(&a, res) || !write_markdown(&a, res, &d, &cfgs[0]) || !write_plot(&a, res, 0) ||
       !write_plot(&a, res, 1))
     goto done;
+  printf("test MAE of the best model of each run on %lld frames (E: meV per frame, F: meV/Å):\n\n",
+         (long long)d.test->n_frames);
+  md_table(stdout, &a, res);
+  printf("\ntable: %s/learning_curve.csv, %s/learning_curve.md; plots: "
+         "%s/learning_curve_energy.svg, %s/learning_curve_forces.svg\n",
+         a.out, a.out, a.out, a.out);
   status = 0;
 done:
   lc_data_free(&d);
