@@ -42,8 +42,9 @@ static const char help[] =
     "tested: test_metrics.csv.\n\n"
     "A run folder that already holds best.tnm and test_metrics.csv, whose\n"
     "config.yaml and split.txt equal what the run would use now, is not trained\n"
-    "again: its results are read back (train.threads, output.dir, data.split and\n"
-    "output.checkpoint_every may differ). So after an interruption the same\n"
+    "again: its results are read back (train.threads, output.dir,\n"
+    "output.checkpoint_every and the data keys the command sets may differ). So after an "
+    "interruption the same\n"
     "command carries on, and processes on disjoint variants (each with, say,\n"
     "--set train.threads=1) can share DIR; a last one with every variant collects\n"
     "them. A folder with another config or other frames is an error (nothing is\n"
@@ -493,6 +494,8 @@ static int inspect_folder(const tn_train_config *cfg, const tn_split *split, con
   /* What does not change the result may differ. */
   memcpy(old->output.dir, cfg->output.dir, sizeof old->output.dir);
   memcpy(old->data.split, cfg->data.split, sizeof old->data.split);
+  old->data.n_train = cfg->data.n_train; /* follow from --val-fraction: the split tells */
+  old->data.n_val = cfg->data.n_val;
   old->train.threads = cfg->train.threads;
   old->output.checkpoint_every = cfg->output.checkpoint_every;
   if (!config_text(old, dir, "saved", &text_old) || !config_text(cfg, dir, "now", &text_now))
@@ -720,7 +723,7 @@ static int write_csv(const lc_args *a, const lc_result *res) {
   for (int v = 0; v < a->n_configs; v++)
     for (int s = 0; s < a->n_sizes; s++) {
       const lc_result *r = &res[v * a->n_sizes + s];
-      fprintf(f, "%s,%lld,%lld,%lld,%d,%.4f,%.8g,%.8g,%.8g,%.8g\n", a->names[v],
+      fprintf(f, "%s,%lld,%lld,%lld,%d,%.4f,%.10g,%.10g,%.10g,%.10g\n", a->names[v],
               (long long)a->sizes[s], (long long)r->n_train, (long long)r->n_val, r->epochs,
               r->minutes, r->e_mae, r->e_rmse, r->f_mae, r->f_rmse);
     }
