@@ -60,6 +60,8 @@ int cmd_split(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_import_n2p2(int argc, char **argv);
 int cmd_train(int argc, char **argv);
+int cmd_finetune(int argc, char **argv);
+int cmd_learning_curve(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 int cmd_checkf(int argc, char **argv);

@@ -17,6 +17,9 @@ static const command commands[] = {
      "make reference data (noble-gas liquids with exact atomic energies)"},
     {"split", cmd_split, "make a seeded train/validation/test split of a data set"},
     {"train", cmd_train, "train a potential from a YAML config (resumable)"},
+    {"finetune", cmd_finetune, "fine-tune a trained model on new data (train from a parent model)"},
+    {"learning-curve", cmd_learning_curve,
+     "train one model per training-set size and variant; test errors, table, plots"},
     {"eval", cmd_eval, "errors of a model on labelled data: tables and parity plots"},
     {"predict", cmd_predict, "write a model's energies, forces and atomic energies as extxyz"},
     {"checkf", cmd_checkf, "check a model's forces (and stress) against finite differences"},
@@ -29,7 +32,7 @@ static void usage(FILE *out) {
                "tanne trains and diagnoses atom-based neural-network potentials.\n"
                "Units: eV, Angstrom, fs, K.\n\ncommands:\n");
   for (size_t k = 0; k < sizeof commands / sizeof *commands; k++)
-    fprintf(out, "  %-10s %s\n", commands[k].name, commands[k].summary);
+    fprintf(out, "  %-14s %s\n", commands[k].name, commands[k].summary);
   fprintf(out, "\n'tanne <command> --help' describes a command.\n");
 }
 
