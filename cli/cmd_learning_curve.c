@@ -114,7 +114,7 @@ static void parse_sizes(lc_args *a, const char *text) {
     char *stop;
     errno = 0;
     long long v = strtoll(tok, &stop, 10);
-    if (*stop || errno || v <= 0 || tok[0] == '+' || tok[0] == ' ')
+    if (*stop || errno || v <= 0 || tok[0] < '0' || tok[0] > '9')
       cli_usage_error(CMD, "option --sizes: '%s' is not a positive integer", tok);
     if (v < 2)
       cli_usage_error(CMD,

@@ -164,6 +164,8 @@ def test_usage_errors():
                        (["--sizes", "10,10", cfg], "--sizes: 10 after 10"),
                        (["--sizes", "0", cfg], "--sizes: '0' is not a positive integer"),
                        (["--sizes", "-5", cfg], "--sizes: '-5'"),
+                       (["--sizes", "5, 10", cfg], "--sizes: ' 10'"),
+                       (["--sizes", "+5", cfg], "--sizes: '+5'"),
                        (["--sizes", "abc", cfg], "--sizes: 'abc' is not a positive integer"),
                        (["--sizes", "5,,10", cfg], "--sizes"),
                        (["--sizes", "1", cfg], "--sizes: size 1 is too small"),
