@@ -459,17 +459,32 @@ def test_finetune():
     assert r.returncode == 1 and "damaged.tnm" in r.stderr, r.stderr
     run = os.path.join(WORK, "ft")
     r = tanne("finetune", parent, "scratch.yaml", "--set", f"output.dir={run}", "--set",
-              "train.epochs=1")
-    if r.returncode != 0 and "finetune.init_from" in r.stderr and "unknown" in r.stderr:
-        return "this build has no finetune section in its config yet"
+              "train.epochs=1", "--set", "data.n_val=5", "--set", "finetune.freeze=embedding",
+              "--set", "data.theory=LJ")
     assert r.returncode == 0, r.stdout + r.stderr
     saved = open(os.path.join(run, "config.yaml")).read()
     assert f'init_from: "{parent}"' in saved, saved
+    # The saved config is the one used: the parent's architecture.
+    info = tanne("info", parent).stdout
+    arch = re.search(r"model\s+(\S+), (\d+) features", info)
+    assert arch and re.search(rf'type: "{arch.group(1)}"', saved), (info, saved)
+    r = tanne("info", os.path.join(run, "best.tnm"))
+    assert f"    parent: {parent}" in r.stdout and "theory: LJ" in r.stdout, r.stdout
+    assert "--- parent's lineage" in r.stdout, r.stdout
     # --set comes after MODEL, so it wins.
     r = tanne("finetune", parent, "scratch.yaml", "--set", f"output.dir={run}", "--set",
-              "train.epochs=1", "--set", f"finetune.init_from={missing}")
+              "train.epochs=1", "--set", "data.n_val=5", "--set", f"finetune.init_from={missing}")
     assert r.returncode == 1 and "no-such-model.tnm" in r.stderr, r.stderr
-
+    # A fine-tuning variant in a curve: run, then collected (its saved
+    # model.* keys are the parent's, not the config's defaults).
+    write("tuned.yaml", TINY + f"finetune:\n  init_from: {parent}\n")
+    args = ("learning-curve", "--sizes", "6,12", "--out", "ft-curve", "tuned.yaml")
+    r = tanne(*args)
+    assert r.returncode == 0, r.stdout + r.stderr
+    model = os.path.join(run_dir(os.path.join(WORK, "ft-curve"), "tuned", 12), "best.tnm")
+    stamp = os.stat(model).st_mtime_ns
+    r = tanne(*args)
+    assert r.returncode == 0 and os.stat(model).st_mtime_ns == stamp, r.stderr
 
 def main():
     if not os.path.exists(TANNE):
