@@ -590,7 +590,10 @@ typedef struct tn_train_epoch {
 typedef void (*tn_train_fn)(void *user, const tn_train_epoch *epoch, const char *message);
 
 /* A fresh run: makes the model (elements of train ∪ val), fits the shifts on
- * train, and creates output.dir. val may be NULL or empty (the training
+ * train, and creates output.dir. With finetune.init_from the model is that
+ * parent instead (its architecture; its shifts refitted to train when
+ * finetune.refit_shifts), and finetune.freeze and finetune.lr_decay set the
+ * per-block learning rates. val may be NULL or empty (the training
  * loss then stands in for early stopping and the plateau schedule). */
 tn_status tn_trainer_create(tn_trainer **out, const tn_train_config *cfg, const tn_dataset *train,
                             const tn_dataset *val, char *err, size_t err_len);
