@@ -1,7 +1,7 @@
 /* The runs of `tanne learning-curve`: the variants' configs, the shared
  * data (test set and shuffled pool), the split of each size, the check of
- * a run folder that already exists, one run (trained or collected), and its
- * results read back from the folder. */
+ * a run folder that already exists, one run (trained or collected, never
+ * by two processes at once), and its results read back from the folder. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +10,7 @@
 #include "../src/core/core.h"
 #include "cli.h"
 #include "learning_curve.h"
+#include "run_lock.h"
 #include "train_run.h"
 
 /* ---------------------------------------------------------------- configs */
@@ -230,6 +231,9 @@ static void first_difference(char *out, size_t len, const char *was, const char 
 
 enum { RUN_ERROR, RUN_TRAIN, RUN_DONE };
 
+/* How often a process waiting for another's run looks again. */
+#define LOCK_POLL_SECONDS 2
+
 /* What to do with the run folder cfg->output.dir: train (nothing there, or
  * an unfinished run of this config), collect (a finished run of this config
  * and split), or stop (anything else, which is never overwritten). */
@@ -384,7 +388,8 @@ int lc_run(lc_result *r, const tn_train_config *base, const char *variant, int64
   tn_split split = {0};
   run_data rd;
   tn_trainer *t = NULL;
-  int ok = 0;
+  char lock[TN_PATH_MAX + 8], variant_dir[TN_PATH_MAX + LC_NAME_MAX + 2];
+  int ok = 0, locked = 0;
   memset(&rd, 0, sizeof rd);
   if (!cfg) {
     fprintf(stderr, LC_CMD ": out of memory\n");
@@ -404,7 +409,24 @@ int lc_run(lc_result *r, const tn_train_config *base, const char *variant, int64
   cfg->data.n_train = r->n_train;
   cfg->data.n_val = n_val;
   if (!make_split(&split, d, n, n_val, a->seed)) goto done;
-  int what = inspect_folder(cfg, &split, variant);
+  /* The lock sits beside the run folder, in the variant's folder. */
+  w1 = snprintf(lock, sizeof lock, "%s.lock", cfg->output.dir);
+  if (w1 < 0 || (size_t)w1 >= sizeof lock || !lc_make_dir(a->out)) goto done;
+  snprintf(variant_dir, sizeof variant_dir, "%s/%s", a->out, variant);
+  if (!lc_make_dir(variant_dir)) goto done;
+  int what = RUN_ERROR, waiting = 0;
+  for (;;) {
+    long owner = 0;
+    locked = run_lock_claim(LC_CMD, lock, &owner);
+    if (locked == 0) goto done;
+    if (locked == 1) break;
+    /* Another process trains this run: wait for it, then collect it. */
+    if (!waiting++)
+      fprintf(stderr, LC_CMD ": process %ld is training %s; waiting for it (lock %s)\n", owner,
+              cfg->output.dir, lock);
+    sleep(LOCK_POLL_SECONDS);
+  }
+  what = inspect_folder(cfg, &split, variant);
   if (what == RUN_ERROR) goto done;
   if (what == RUN_TRAIN) {
     fprintf(stderr, LC_CMD ": variant %s, size %lld (%lld train, %lld validation)%s\n", variant,
@@ -436,6 +458,7 @@ int lc_run(lc_result *r, const tn_train_config *base, const char *variant, int64
           what == RUN_DONE ? ", collected from an earlier run" : "");
   ok = 1;
 done:
+  if (locked == 1) run_lock_release(lock);
   tn_trainer_free(t);
   tn_dataset_free(rd.train);
   tn_dataset_free(rd.val);

@@ -329,6 +329,40 @@ def test_parallel_variants_then_collect():
                 open(os.path.join(run_dir(OUT, "wide", n), "split.txt")).read()
 
 
+def test_locks():
+    """Two processes on the same variant never train one run together: the
+    second waits for the first's lock, then collects. A lock left by a
+    process that is gone is taken over."""
+    out = os.path.join(WORK, "lc_locks")
+    scratch = write("scratch.yaml", TINY)
+    args = [TANNE, "learning-curve", "--sizes", "5", "--out", out, scratch]
+    os.makedirs(os.path.join(out, "scratch"))
+    lock = run_dir(out, "scratch", 5) + ".lock"
+    dead = subprocess.Popen(["true"])  # a process id that is no longer running
+    dead.wait()
+    with open(lock, "w") as f:
+        f.write(f"{dead.pid}\n")
+    r = subprocess.run(args, cwd=WORK, capture_output=True, text=True)
+    assert r.returncode == 0 and "is gone; taking the run over" in r.stderr, r.stderr
+    assert not os.path.exists(lock)
+    # A live owner (this test): the command waits until the lock goes.
+    shutil.rmtree(os.path.join(out, "scratch"))
+    os.makedirs(os.path.join(out, "scratch"))
+    with open(lock, "w") as f:
+        f.write(f"{os.getpid()}\n")
+    p = subprocess.Popen(args, cwd=WORK, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        p.wait(timeout=3)
+        assert False, "did not wait for the lock: " + p.stderr.read()
+    except subprocess.TimeoutExpired:
+        pass
+    assert not os.path.exists(os.path.join(run_dir(out, "scratch", 5), "best.tnm"))
+    os.unlink(lock)
+    stdout, stderr = p.communicate(timeout=60)
+    assert p.returncode == 0 and f"process {os.getpid()} is training" in stderr, stderr
+    assert os.path.exists(os.path.join(run_dir(out, "scratch", 5), "best.tnm"))
+
+
 def test_other_config_or_frames_refused():
     if not os.path.exists(os.path.join(OUT, "learning_curve.csv")):
         return "the curve run failed"
@@ -499,7 +533,7 @@ def main():
         return 1
     for fn in (test_help, test_usage_errors, test_curve, test_splits_fixed_nested_seeded,
                test_other_seed, test_rerun_collects, test_parallel_variants_then_collect,
-               test_other_config_or_frames_refused, test_unfinished_run_restarts,
+               test_locks, test_other_config_or_frames_refused, test_unfinished_run_restarts,
                test_data_errors, test_builtin_data, test_test_set_from_file_and_names,
                test_finetune):
         case(fn)
