@@ -11,7 +11,7 @@ typedef struct command {
 } command;
 
 static const command commands[] = {
-    {"info", cmd_info, "summarize data files: frames, atoms, elements, labels, statistics"},
+    {"info", cmd_info, "summarize data files (frames, elements, labels, statistics) or a model file"},
     {"convert", cmd_convert, "convert any readable data file to extended XYZ"},
     {"generate", cmd_generate,
      "make reference data (noble-gas liquids with exact atomic energies)"},
@@ -32,7 +32,7 @@ static void usage(FILE *out) {
                "tanne trains and diagnoses atom-based neural-network potentials.\n"
                "Units: eV, Angstrom, fs, K.\n\ncommands:\n");
   for (size_t k = 0; k < sizeof commands / sizeof *commands; k++)
-    fprintf(out, "  %-14s %s\n", commands[k].name, commands[k].summary);
+    fprintf(out, "  %-15s %s\n", commands[k].name, commands[k].summary);
   fprintf(out, "\n'tanne <command> --help' describes a command.\n");
 }
 
