@@ -11,7 +11,8 @@ typedef struct command {
 } command;
 
 static const command commands[] = {
-    {"info", cmd_info, "summarize data files (frames, elements, labels, statistics) or a model file"},
+    {"info", cmd_info,
+     "summarize data files (frames, elements, labels, statistics) or a model file"},
     {"convert", cmd_convert, "convert any readable data file to extended XYZ"},
     {"generate", cmd_generate,
      "make reference data (noble-gas liquids with exact atomic energies)"},

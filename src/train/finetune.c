@@ -6,7 +6,6 @@
  * theory before training, and the model keeps its lineage. */
 #include <stdarg.h>
 #include <string.h>
-#include <time.h>
 
 #include "train.h"
 
@@ -120,16 +119,14 @@ static int text_add(char **buf, size_t *len, size_t *cap, const char *fmt, ...) 
 
 tn_status finetune_lineage(tn_model *m, const tn_train_config *cfg, const tn_dataset *train,
                            const char *parent_lineage, char *err, size_t err_len) {
-  char *text = NULL, stamp[32];
+  /* No time stamp: the same run gives the same model file, byte for byte
+   * (a resumed run included). */
+  char *text = NULL;
   size_t len = 0, cap = 0;
-  time_t now = time(NULL);
-  struct tm utc;
-  gmtime_r(&now, &utc);
-  strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &utc);
   const char *theory = cfg->data.theory[0] ? cfg->data.theory : "not stated";
   const char *data = cfg->data.train[0] ? cfg->data.train : "the built-in demo data";
   int ok = text_add(&text, &len, &cap,
-                    "trained: %s by tanne %s\ndata: %s (%lld training frames)\ntheory: %s\n", stamp,
+                    "trained by: tanne %s\ndata: %s (%lld training frames)\ntheory: %s\n",
                     TN_VERSION_STRING, data, (long long)train->n_frames, theory);
   if (ok && cfg->finetune.init_from[0])
     ok = text_add(&text, &len, &cap,
