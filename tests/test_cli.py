@@ -9,27 +9,13 @@ import subprocess
 import sys
 import tempfile
 
-TANNE = os.environ.get("TANNE_BIN", "build/tanne")
+from cli_cases import TANNE, case, finish
+
 DATA = os.environ.get("TANNE_DATA", "../shared/data")
-results = {"passed": 0, "failed": 0, "skipped": 0}
 
 
 def tanne(*args):
     return subprocess.run([TANNE, *args], capture_output=True, text=True)
-
-
-def case(fn):
-    try:
-        why = fn()
-        if why:
-            print(f"  skip {fn.__name__}: {why}")
-            results["skipped"] += 1
-        else:
-            print(f"  ok   {fn.__name__}")
-            results["passed"] += 1
-    except AssertionError as e:
-        print(f"  FAIL {fn.__name__}: {e}")
-        results["failed"] += 1
 
 
 def test_help_everywhere():
@@ -114,8 +100,7 @@ def main():
                test_info_rmd17_aspirin, test_convert_failure_leaves_nothing,
                test_generate_and_split):
         case(fn)
-    print(f"{results['passed']} passed, {results['failed']} failed, {results['skipped']} skipped")
-    return 1 if results["failed"] else 0
+    return finish()
 
 
 if __name__ == "__main__":

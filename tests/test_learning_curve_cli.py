@@ -17,8 +17,7 @@ import sys
 import tempfile
 import xml.dom.minidom
 
-TANNE = os.path.abspath(os.environ.get("TANNE_BIN", "build/tanne"))
-results = {"passed": 0, "failed": 0, "skipped": 0}
+from cli_cases import TANNE, case, finish
 TMP = tempfile.TemporaryDirectory(prefix="tanne-lc-cli-")
 WORK = TMP.name
 OUT = os.path.join(WORK, "lc")
@@ -42,20 +41,6 @@ data:
 
 def tanne(*args):
     return subprocess.run([TANNE, *args], capture_output=True, text=True, cwd=WORK)
-
-
-def case(fn):
-    try:
-        why = fn()
-        if why:
-            print(f"  skip {fn.__name__}: {why}")
-            results["skipped"] += 1
-        else:
-            print(f"  ok   {fn.__name__}")
-            results["passed"] += 1
-    except AssertionError as e:
-        print(f"  FAIL {fn.__name__}: {e}")
-        results["failed"] += 1
 
 
 def write(name, text):
@@ -537,8 +522,7 @@ def main():
                test_data_errors, test_builtin_data, test_test_set_from_file_and_names,
                test_finetune):
         case(fn)
-    print(f"{results['passed']} passed, {results['failed']} failed, {results['skipped']} skipped")
-    return 1 if results["failed"] else 0
+    return finish()
 
 
 if __name__ == "__main__":

@@ -14,8 +14,7 @@ import sys
 import tempfile
 import xml.dom.minidom
 
-TANNE = os.path.abspath(os.environ.get("TANNE_BIN", "build/tanne"))
-results = {"passed": 0, "failed": 0, "skipped": 0}
+from cli_cases import TANNE, case, finish
 TMP = tempfile.TemporaryDirectory(prefix="tanne-train-cli-")
 WORK = TMP.name
 RUN = os.path.join(WORK, "run")
@@ -41,20 +40,6 @@ output:
 
 def tanne(*args):
     return subprocess.run([TANNE, *args], capture_output=True, text=True, cwd=WORK)
-
-
-def case(fn):
-    try:
-        why = fn()
-        if why:
-            print(f"  skip {fn.__name__}: {why}")
-            results["skipped"] += 1
-        else:
-            print(f"  ok   {fn.__name__}")
-            results["passed"] += 1
-    except AssertionError as e:
-        print(f"  FAIL {fn.__name__}: {e}")
-        results["failed"] += 1
 
 
 def metric_rows(path):
@@ -442,8 +427,7 @@ def main():
                test_corrupted_model,
                test_unknown_element_and_columns, test_demo_report):
         case(fn)
-    print(f"{results['passed']} passed, {results['failed']} failed, {results['skipped']} skipped")
-    return 1 if results["failed"] else 0
+    return finish()
 
 
 if __name__ == "__main__":

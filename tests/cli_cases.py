@@ -1,0 +1,31 @@
+"""What the command-line tests share: the tanne binary under test ($TANNE_BIN,
+else build/tanne) and a runner of test cases. A case is a function that
+returns None when it passed or a reason to skip, and raises AssertionError
+when it failed; finish() prints the "N passed, N failed, N skipped" line
+that tests/run.sh sums."""
+import os
+import sys
+
+TANNE = os.path.abspath(os.environ.get("TANNE_BIN", "build/tanne"))
+results = {"passed": 0, "failed": 0, "skipped": 0}
+
+
+def case(fn):
+    try:
+        why = fn()
+        if why:
+            print(f"  skip {fn.__name__}: {why}")
+            results["skipped"] += 1
+        else:
+            print(f"  ok   {fn.__name__}")
+            results["passed"] += 1
+    except AssertionError as e:
+        print(f"  FAIL {fn.__name__}: {e}")
+        results["failed"] += 1
+
+
+def finish():
+    """The count line; the exit status for sys.exit."""
+    print(f"{results['passed']} passed, {results['failed']} failed, {results['skipped']} skipped")
+    sys.stdout.flush()
+    return 1 if results["failed"] else 0
