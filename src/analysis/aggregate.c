@@ -5,8 +5,8 @@
 
 #include "classify.h"
 
-/* |log-odds| ≤ ln((1 − 1e-12)/1e-12) ≈ 27.6 */
-#define AGG_P_MIN 1e-12
+/* ln 10^12: the log-odds of p = 1e-12 against 1, the clamp on each atom */
+#define AGG_MAX_LOG_ODDS 27.631021115928547
 
 tn_status clf_group_scores(double *score, const double *p_b, const int64_t *group_of_item,
                            int64_t n_items, int64_t n_groups, char *err, size_t err_len) {
@@ -42,8 +42,10 @@ tn_status clf_group_scores(double *score, const double *p_b, const int64_t *grou
                    "group scores: p_b[%lld] = %g: probabilities lie in [0, 1]", (long long)i, p);
       goto fail;
     }
-    p = fmin(fmax(p, AGG_P_MIN), 1.0 - AGG_P_MIN);
-    score[g] += log(p / (1.0 - p));
+    /* ln p − ln(1 − p) keeps the digits of a small p; p = 0 or 1 gives
+     * ∓inf, which the clamp turns into ∓ln 10^12. */
+    double t = log(p) - log1p(-p);
+    score[g] += fmin(fmax(t, -AGG_MAX_LOG_ODDS), AGG_MAX_LOG_ODDS);
     count[g]++;
   }
   for (int64_t g = 0; g < n_groups; g++)

@@ -112,7 +112,7 @@ typedef struct clf_logreg {
  * and a backtracking (Armijo) line search, from w = 0, b = 0. The sums run
  * over fixed blocks of rows, in parallel but added in the same order, so the
  * fit does not depend on the thread count. Cost: n_rows·d²/2 per step.
- * Errors: n < 1, n_rows < 1 (with rows), d < 1, a NULL array, opt NULL,
+ * Errors: n < 1, n_rows < 1 (with rows), d < 1 or d > 4096, a NULL array, opt NULL,
  * opt->l2 < 0 or non-finite, opt->tol < 0, opt->max_iter < 0, a row index
  * outside [0, n), a label other than 0/1 (INVALID_ARG); a non-finite
  * feature, only one class among the rows, a singular system (collinear
@@ -155,16 +155,18 @@ tn_status clf_cross_predict(double *p_b, int *iterations, const clf_data *data,
 
 /* The score of each group, score [n_groups], from the P(B) of its items,
  * p_b [n_items]: the mean of the items' log-odds ln(p/(1−p)), i.e. the log
- * of the geometric mean of their odds. Why: a sum of log-odds is what naive
- * Bayes would do with atoms as independent evidence, and the mean divides
- * out the atom count, so that a large structure is not called more B-like
- * (or A-like) only for having more atoms; means of probabilities would let
- * many undecided atoms drown a few confidently foreign ones less than the
- * log-odds do, and are not comparable across sizes either. p is clamped to
- * [1e-12, 1 − 1e-12] (|log-odds| ≤ 27.6) so that one saturated atom cannot
- * make the score infinite. A group without items scores 0 (no evidence).
- * Errors: n_groups < 1, n_items < 0, NULL arrays, a group index out of
- * range (INVALID_ARG); a p outside [0, 1] or NaN (BAD_INPUT); NO_MEMORY. */
+ * of the geometric mean of their odds. Why log-odds: treating the atoms as
+ * independent evidence (naive Bayes), their log-odds add; a mean of
+ * probabilities would squash confident atoms (p = 0.999 and 0.99 count
+ * almost alike though their odds differ tenfold). Why the mean and not the
+ * sum: it divides out the atom count, so that a large structure is not
+ * called more foreign only for having more atoms, and structures of
+ * different sizes rank on one scale. Each atom's log-odds is clamped to
+ * ±ln 10^12 ≈ ±27.6 (p = 0 or 1 included) so that one saturated atom
+ * cannot make the score infinite. A group without items scores 0 (no
+ * evidence). Errors: n_groups < 1, n_items < 0, NULL arrays, a group index
+ * out of range (INVALID_ARG); a p outside [0, 1] or NaN (BAD_INPUT);
+ * NO_MEMORY. */
 tn_status clf_group_scores(double *score, const double *p_b, const int64_t *group_of_item,
                            int64_t n_items, int64_t n_groups, char *err, size_t err_len);
 

@@ -20,6 +20,9 @@
  * its own H, ∇L and L, and the blocks are added in order, so the result
  * depends on n_rows only, never on the thread count. */
 enum { LR_BLOCK_MIN_ROWS = 1024, LR_MAX_BLOCKS = 16 };
+/* The Newton system is dense, (d+1)² doubles per block: 4096 features are
+ * already 2 GB over 16 blocks, far beyond the ~256 this is meant for. */
+enum { LR_MAX_D = 4096 };
 
 typedef struct lr_problem {
   const double *x;     /* [n][d] */
@@ -171,9 +174,9 @@ static tn_status lr_check_args(const double *x, const uint8_t *is_b, int64_t n, 
   if (n < 1)
     return tn_fail(err, err_len, TN_STATUS_INVALID_ARG, "logreg: n = %lld: need at least one row",
                    (long long)n);
-  if (d < 1)
-    return tn_fail(err, err_len, TN_STATUS_INVALID_ARG, "logreg: d = %d: need at least one feature",
-                   d);
+  if (d < 1 || d > LR_MAX_D)
+    return tn_fail(err, err_len, TN_STATUS_INVALID_ARG, "logreg: d = %d: need 1 to %d features", d,
+                   LR_MAX_D);
   if (rows && n_rows < 1)
     return tn_fail(err, err_len, TN_STATUS_INVALID_ARG,
                    "logreg: n_rows = %lld: need at least one row", (long long)n_rows);
