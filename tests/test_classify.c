@@ -570,8 +570,9 @@ static void test_logreg_bad_input(void) {
   CHECK(strstr(err, "d = 0") != NULL && m.w == NULL);
   CHECK(clf_logreg_fit(&m, x, y, 8, 5000, NULL, 0, &opt, err, sizeof err) == TN_STATUS_INVALID_ARG);
   CHECK(clf_logreg_fit(&m, NULL, y, 8, 2, NULL, 0, &opt, err, sizeof err) == TN_STATUS_INVALID_ARG);
-  CHECK(clf_logreg_fit(&m, x, y, INT64_MAX / 2, 2, NULL, 0, &opt, err, sizeof err) ==
+  CHECK(clf_logreg_fit(&m, x, y, INT64_MAX / 2 + 1, 2, NULL, 0, &opt, err, sizeof err) ==
         TN_STATUS_INVALID_ARG);
+  CHECK(strstr(err, "too many") != NULL);
   int64_t rows[2] = {0, 8};
   CHECK(clf_logreg_fit(&m, x, y, 8, 2, rows, 0, &opt, err, sizeof err) == TN_STATUS_INVALID_ARG);
   CHECK(clf_logreg_fit(&m, x, y, 8, 2, rows, 2, &opt, err, sizeof err) == TN_STATUS_INVALID_ARG);
