@@ -39,8 +39,9 @@ tn_status clf_auc(double *auc, const double *score, const uint8_t *is_b, const d
 /* A ROC curve with item j called B when its score ≥ a threshold: point 0
  * has threshold +inf (nothing called B, (0, 0)); point j ≥ 1 has the j-th
  * largest distinct score as threshold; the last point calls everything B,
- * (1, 1). Tied scores move FPR and TPR together, a diagonal segment, so the
- * trapezoid area under the curve equals the rank AUC. */
+ * (1, 1). (A score of +inf gives point 1 the threshold +inf as well.) Tied
+ * scores move FPR and TPR together, a diagonal segment, so the trapezoid
+ * area under the curve equals the rank AUC. */
 typedef struct clf_roc {
   int64_t n_points;  /* distinct scores + 1 */
   double *fpr;       /* [n_points], false positive rate (A called B), owned */
