@@ -52,6 +52,26 @@ int cli_read_all(tn_dataset *ds, const char *const *paths, int n, const tn_read_
 void cli_usage_error(const char *command, const char *fmt, ...)
     __attribute__((format(printf, 2, 3), noreturn));
 
+/* mkdir -p dir; on failure prints "command: why" and returns 0. */
+int cli_make_dir(const char *command, const char *dir);
+
+/* One file of an output folder, written atomically: cli_out_open opens a
+ * temporary file beside dir/name (NULL after printing why); cli_out_close
+ * renames it over dir/name and prints "wrote ..." when ok, or removes it
+ * when not; returns 1 when the file was written. */
+typedef struct cli_out {
+  const char *command;
+  char *path, *tmp;
+} cli_out;
+FILE *cli_out_open(cli_out *o, const char *command, const char *dir, const char *name);
+int cli_out_close(cli_out *o, FILE *f, int ok);
+
+/* The columns frame f of ds carries, as views in out (room for
+ * ds->n_columns), named names[c] (NULL: their own names), so that the frame
+ * can be appended elsewhere with more columns. Returns the count. */
+int cli_frame_columns(tn_frame_column *out, const tn_dataset *ds, int64_t f,
+                      const char *const *names);
+
 /* Subcommands: each returns the process exit status. */
 int cmd_info(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
@@ -65,6 +85,7 @@ int cmd_learning_curve(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 int cmd_checkf(int argc, char **argv);
+int cmd_advval(int argc, char **argv);
 
 /* A tn_progress_fn that draws "what: done/total" on a terminal; user is the
  * label (const char *). */

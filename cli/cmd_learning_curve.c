@@ -218,7 +218,7 @@ int cmd_learning_curve(int argc, char **argv) {
     fprintf(stderr, LC_CMD ": out of memory\n");
     goto done;
   }
-  if (!lc_load_configs(cfgs, &a) || !lc_load_data(&d, &cfgs[0], &a) || !lc_make_dir(a.out))
+  if (!lc_load_configs(cfgs, &a) || !lc_load_data(&d, &cfgs[0], &a) || !cli_make_dir(LC_CMD, a.out))
     goto done;
   fprintf(stderr,
           LC_CMD

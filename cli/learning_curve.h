@@ -69,9 +69,6 @@ int lc_run(lc_result *r, const tn_train_config *base, const char *variant, int64
 
 /* ---------------------------------------------- learning_curve_output.c */
 
-/* Creates the folder dir and its parents (mkdir -p). */
-int lc_make_dir(const char *dir);
-
 /* The MAEs as a Markdown table on f: a row per size, E and F columns per
  * variant. res[v * a->n_sizes + s] is variant v at size s. */
 void lc_md_table(FILE *f, const lc_args *a, const lc_result *res);

@@ -8,60 +8,15 @@
 #include <sys/stat.h>
 
 #include "../src/core/core.h"
+#include "cli.h"
 #include "learning_curve.h"
 #include "train_run.h"
 
-/* mkdir -p. */
-int lc_make_dir(const char *dir) {
-  char path[TN_PATH_MAX];
-  if (snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path) {
-    fprintf(stderr, LC_CMD ": option --out: the folder name '%s' is too long\n", dir);
-    return 0;
-  }
-  for (char *p = path + 1;; p++) {
-    if (*p != '/' && *p != '\0') continue;
-    char keep = *p;
-    *p = '\0';
-    if (mkdir(path, 0777) != 0 && errno != EEXIST) {
-      fprintf(stderr, LC_CMD ": %s: cannot create the folder: %s\n", path, strerror(errno));
-      return 0;
-    }
-    *p = keep;
-    if (!keep) return 1;
-  }
-}
-
-/* Opens out/name for an atomic write; *path and *tmp are malloc'd. */
-static FILE *open_output(const lc_args *a, const char *name, char **path, char **tmp) {
-  *path = run_path(LC_CMD, a->out, name);
-  size_t tmp_len = *path ? strlen(*path) + 32 : 0;
-  *tmp = *path ? malloc(tmp_len) : NULL;
-  FILE *f = *tmp ? tn_open_temp(*path, *tmp, tmp_len) : NULL;
-  if (!f && *tmp) fprintf(stderr, LC_CMD ": %s: cannot write: %s\n", *path, strerror(errno));
-  return f;
-}
-
-static int close_output(FILE *f, char *path, char *tmp) {
-  char err[1024];
-  tn_status st = tn_commit_file(f, tmp, path, err, sizeof err);
-  if (st != TN_STATUS_OK)
-    fprintf(stderr, LC_CMD ": %s (%s)\n", err, tn_status_str(st));
-  else
-    fprintf(stderr, LC_CMD ": wrote %s\n", path);
-  free(path);
-  free(tmp);
-  return st == TN_STATUS_OK;
-}
-
 /* results[v * n_sizes + s] */
 int lc_write_csv(const lc_args *a, const lc_result *res) {
-  char *path, *tmp;
-  FILE *f = open_output(a, "learning_curve.csv", &path, &tmp);
-  if (!f) {
-    free(path);
-    free(tmp);
-    return 0;
-  }
+  cli_out o;
+  FILE *f = cli_out_open(&o, LC_CMD, a->out, "learning_curve.csv");
+  if (!f) return 0;
   fprintf(f, "variant,size,n_train,n_val,epochs,minutes,energy_mae_meV,energy_rmse_meV,"
              "forces_mae_meV_per_A,forces_rmse_meV_per_A\n");
   for (int v = 0; v < a->n_configs; v++)
@@ -71,7 +26,7 @@ int lc_write_csv(const lc_args *a, const lc_result *res) {
               (long long)a->sizes[s], (long long)r->n_train, (long long)r->n_val, r->epochs,
               r->minutes, r->e_mae, r->e_rmse, r->f_mae, r->f_rmse);
     }
-  return close_output(f, path, tmp);
+  return cli_out_close(&o, f, 1);
 }
 
 static void md_value(FILE *f, double v) {
@@ -103,13 +58,9 @@ void lc_md_table(FILE *f, const lc_args *a, const lc_result *res) {
 
 int lc_write_markdown(const lc_args *a, const lc_result *res, const lc_data *d,
                       const tn_train_config *c0) {
-  char *path, *tmp;
-  FILE *f = open_output(a, "learning_curve.md", &path, &tmp);
-  if (!f) {
-    free(path);
-    free(tmp);
-    return 0;
-  }
+  cli_out o;
+  FILE *f = cli_out_open(&o, LC_CMD, a->out, "learning_curve.md");
+  if (!f) return 0;
   fprintf(f, "# Learning curve\n\n");
   fprintf(f,
           "Test errors (MAE) of the best model of each run on the same %lld test frames (%s). "
@@ -123,7 +74,7 @@ int lc_write_markdown(const lc_args *a, const lc_result *res, const lc_data *d,
   for (int v = 0; v < a->n_configs; v++)
     fprintf(f, "%s %s (%s)", v ? "," : "", a->names[v], a->configs[v]);
   fprintf(f, ". Runs: %s/VARIANT/nN/.\n", a->out);
-  return close_output(f, path, tmp);
+  return cli_out_close(&o, f, 1);
 }
 
 /* One log-log plot of an error against size, a series per variant. */

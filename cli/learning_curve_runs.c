@@ -411,9 +411,9 @@ int lc_run(lc_result *r, const tn_train_config *base, const char *variant, int64
   if (!make_split(&split, d, n, n_val, a->seed)) goto done;
   /* The lock sits beside the run folder, in the variant's folder. */
   w1 = snprintf(lock, sizeof lock, "%s.lock", cfg->output.dir);
-  if (w1 < 0 || (size_t)w1 >= sizeof lock || !lc_make_dir(a->out)) goto done;
+  if (w1 < 0 || (size_t)w1 >= sizeof lock || !cli_make_dir(LC_CMD, a->out)) goto done;
   snprintf(variant_dir, sizeof variant_dir, "%s/%s", a->out, variant);
-  if (!lc_make_dir(variant_dir)) goto done;
+  if (!cli_make_dir(LC_CMD, variant_dir)) goto done;
   int what = RUN_ERROR, waiting = 0;
   for (;;) {
     long owner = 0;
