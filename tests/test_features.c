@@ -549,6 +549,10 @@ static void bad_input_of(const char *type) {
   memset(&empty, 0, sizeof empty);
   tn_frame e = frame_of(&empty);
   CHECK_OK(tn_model_atom_features(m, &e, NULL));
+  double energy = 1.0; /* and the energy of nothing, on a workspace never grown (PaiNN had a
+                          memset of NULL there) */
+  CHECK_OK(tn_model_eval(m, &e, &energy, NULL, NULL, NULL));
+  CHECK(energy == 0.0);
   /* the handle still works after the failures */
   CHECK_OK(tn_model_atom_features(m, &f, x));
 done:

@@ -171,7 +171,7 @@ static void painn_forward(const tn_model *m, const tn_real *p, void *ws, int sta
     nn_scale_rows_forward(w.wf[f], w.wr[f], w.fc, e, 3 * F);
   }
   nn_embed_forward(w.t[0].s, b->type, p, L->embed, n, F);
-  memset(w.t[0].v, 0, nv * sizeof *w.t[0].v);
+  if (nv) memset(w.t[0].v, 0, nv * sizeof *w.t[0].v); /* no workspace for a frame without atoms */
   for (int t = 0; t < L->T; t++) {
     const painn_block *k = &L->block[t];
     const tn_real *wf = w.wf[L->n_filters > 1 ? t : 0];
