@@ -410,6 +410,32 @@ tn_status tn_model_set_lineage(tn_model *m, const char *text); /* copies; NULL o
 tn_status tn_model_eval(tn_model *m, const tn_frame *frame, double *energy, double (*forces)[3],
                         double stress[3][3], double *atom_energies);
 
+/* The per-atom representation a model's readout works from: invariant
+ * (unchanged by rotations, reflections and translations of the frame; rows
+ * follow the atoms when they are permuted), dimensionless, the same width
+ * for every element. For adversarial validation and other analyses of what
+ * a model has learned. Per architecture:
+ *   schnet  the atom features x_i after the last interaction block, the
+ *           input of the atomwise readout: width model.features (F);
+ *   painn   the scalar features s_i after the last update block (the
+ *           readout's input), then the norms |v_i,f| = sqrt(Σ_xyz v²) of
+ *           the F vector channels (not read by the readout; they carry the
+ *           angular information): width 2F;
+ *   bpnn    the scaled symmetry functions of the atom (its network's
+ *           input), in the order of its element's function list: width the
+ *           largest count of any element, a row zero-padded beyond its
+ *           element's count.
+ * tn_model_feature_count is that width (0 for an architecture without
+ * features). tn_model_atom_features fills features[n_atoms][count] for one
+ * frame (computed in the build's precision, float32 by default). Errors as
+ * tn_model_eval, message in tn_model_errmsg: BAD_INPUT for an element the
+ * model does not know or coinciding atoms; INVALID_ARG for a NULL frame, or
+ * NULL features with atoms; UNSUPPORTED for an architecture without
+ * features; NO_MEMORY. */
+int tn_model_feature_count(const tn_model *m);
+tn_status tn_model_atom_features(tn_model *m, const tn_frame *frame,
+                                 double *features /* [n_atoms][count] */);
+
 /* Bytes of the floating type the networks compute in: 4 (float32, the
  * default build) or 8 (a DOUBLE=1 build). */
 int tn_real_size(void);

@@ -341,6 +341,32 @@ static int bpnn_parts(const tn_model *m, model_part *out) {
   return n;
 }
 
+/* The network input: the scaled symmetry functions G̃_i of the atom.
+ * Elements may have different numbers of functions, so the width is the
+ * largest count over the elements (layout max_sf) and an atom's row is its
+ * element's n_sf values (in the order of its function list), then zeros. */
+static int bpnn_feature_count(const tn_model *m) {
+  const bp_layout *L = m->layout;
+  return L->max_sf;
+}
+
+/* out[N][max_sf] = x0 rows (primal block), as left by bpnn_forward (which
+ * also filled pos, each atom's row in its element's block). */
+static void bpnn_features(const tn_model *m, const tn_real *p, void *ws, int stacked,
+                          const model_batch *b, double *out) {
+  (void)p;
+  const bp_layout *L = m->layout;
+  bp_ws w;
+  ws_map(&w, L, ws, b->n_atoms, b->n_edges, b->type, stacked);
+  for (int a = 0; a < b->n_atoms; a++) {
+    int t = b->type[a], ns = L->el[t].n_sf;
+    const tn_real *g = w.blk[t].x0 + (size_t)w.pos[a] * ns;
+    double *o = out + (size_t)a * L->max_sf;
+    for (int q = 0; q < ns; q++) o[q] = (double)g[q];
+    for (int q = ns; q < L->max_sf; q++) o[q] = 0.0;
+  }
+}
+
 const model_arch model_bpnn = {
     .name = "bpnn",
     .reference = "J. Behler, J. Chem. Phys. 134, 074106 (2011)",
@@ -358,4 +384,6 @@ const model_arch model_bpnn = {
     .load_extra = bpnn_load_extra,
     .fit_data = bpnn_fit_data,
     .copy_extra = bpnn_copy_extra,
+    .feature_count = bpnn_feature_count,
+    .features = bpnn_features,
 };

@@ -383,23 +383,57 @@ void model_predict(const tn_model *m, const tn_real *params, model_work *w, doub
   model_batch_forces(forces, virial, b, w->gd);
 }
 
+/* m->work, made on first use (NO_MEMORY with the message otherwise). */
+static tn_status model_own_work(tn_model *m) {
+  if (m->work) return TN_STATUS_OK;
+  m->work = calloc(1, sizeof *m->work);
+  if (!m->work || model_work_init(m->work) != TN_STATUS_OK) {
+    free(m->work);
+    m->work = NULL;
+    return tn_fail(m->errmsg, sizeof m->errmsg, TN_STATUS_NO_MEMORY, "out of memory");
+  }
+  return TN_STATUS_OK;
+}
+
+int tn_model_feature_count(const tn_model *m) {
+  return m->arch->feature_count && m->arch->features ? m->arch->feature_count(m) : 0;
+}
+
+tn_status tn_model_atom_features(tn_model *m, const tn_frame *frame, double *features) {
+  if (!m->arch->feature_count || !m->arch->features)
+    return tn_fail(m->errmsg, sizeof m->errmsg, TN_STATUS_UNSUPPORTED,
+                   "atom features: architecture '%s' does not provide them", m->arch->name);
+  if (!frame)
+    return tn_fail(m->errmsg, sizeof m->errmsg, TN_STATUS_INVALID_ARG,
+                   "atom features: no frame given");
+  if (!features && frame->n_atoms > 0)
+    return tn_fail(m->errmsg, sizeof m->errmsg, TN_STATUS_INVALID_ARG,
+                   "atom features: no output array for %d atoms", frame->n_atoms);
+  tn_status st = model_own_work(m);
+  if (st != TN_STATUS_OK) return st;
+  /* The batch path of tn_model_eval: one frame, no tangents; the forward
+   * pass leaves the representation in the workspace for the hook to read. */
+  model_work *w = m->work;
+  model_batch_begin(&w->batch);
+  st = model_batch_add(&w->batch, m, w->nl, frame, 0, m->errmsg, sizeof m->errmsg);
+  if (st == TN_STATUS_OK) st = model_work_reserve(w, m, 0, m->errmsg, sizeof m->errmsg);
+  if (st != TN_STATUS_OK) return st;
+  m->arch->forward(m, m->params, w->ws, w->stacked, &w->batch, w->y);
+  m->arch->features(m, m->params, w->ws, w->stacked, &w->batch, features);
+  return TN_STATUS_OK;
+}
+
 tn_status tn_model_eval(tn_model *m, const tn_frame *frame, double *energy, double (*forces)[3],
                         double stress[3][3], double *atom_energies) {
   double volume = tn_cell_volume((const double(*)[3])frame->cell);
   if (stress && !tn_cell_periodic((const double(*)[3])frame->cell, frame->pbc))
     return tn_fail(m->errmsg, sizeof m->errmsg, TN_STATUS_INVALID_ARG,
                    "stress needs a periodic cell of positive volume");
-  if (!m->work) {
-    m->work = calloc(1, sizeof *m->work);
-    if (!m->work || model_work_init(m->work) != TN_STATUS_OK) {
-      free(m->work);
-      m->work = NULL;
-      return tn_fail(m->errmsg, sizeof m->errmsg, TN_STATUS_NO_MEMORY, "out of memory");
-    }
-  }
+  tn_status st = model_own_work(m);
+  if (st != TN_STATUS_OK) return st;
   model_work *w = m->work;
   model_batch_begin(&w->batch);
-  tn_status st = model_batch_add(&w->batch, m, w->nl, frame, 0, m->errmsg, sizeof m->errmsg);
+  st = model_batch_add(&w->batch, m, w->nl, frame, 0, m->errmsg, sizeof m->errmsg);
   if (st == TN_STATUS_OK) st = model_work_reserve(w, m, 0, m->errmsg, sizeof m->errmsg);
   if (st != TN_STATUS_OK) return st;
   int n = frame->n_atoms;

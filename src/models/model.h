@@ -117,6 +117,15 @@ typedef struct model_arch {
   /* The blocks of the parameters, every parameter in exactly one range;
    * returns the number of ranges (≤ MODEL_MAX_PARTS). */
   int (*parts)(const tn_model *m, model_part *out);
+  /* Optional (NULL: tn_model_atom_features is UNSUPPORTED): the invariant
+   * per-atom representation the readout consumes, for analyses such as
+   * adversarial validation. feature_count is its width, the same for every
+   * element. features is called after `forward` on the same workspace,
+   * stacked and batch, and reads what forward left there: it writes
+   * out[b->n_atoms][feature_count] in float64 and allocates nothing. */
+  int (*feature_count)(const tn_model *m);
+  void (*features)(const tn_model *m, const tn_real *params, void *ws, int stacked,
+                   const model_batch *b, double *out);
 } model_arch;
 
 /* One range of a parts list: out[n] = {name (printf-style), depth, offset,

@@ -19,6 +19,7 @@
  * equivariance holds for either sign. With model.shared_filters one filter
  * network serves every interaction (schnetpack's shared_filters). Every
  * stage runs primal, tangent and backward (painn_backward.c) with src/nn. */
+#include <math.h>
 #include <string.h>
 
 #include "painn.h"
@@ -170,7 +171,7 @@ static void painn_forward(const tn_model *m, const tn_real *p, void *ws, int sta
     nn_scale_rows_forward(w.wf[f], w.wr[f], w.fc, e, 3 * F);
   }
   nn_embed_forward(w.t[0].s, b->type, p, L->embed, n, F);
-  memset(w.t[0].v, 0, nv * sizeof *w.t[0].v);
+  if (nv) memset(w.t[0].v, 0, nv * sizeof *w.t[0].v); /* no workspace for a frame without atoms */
   for (int t = 0; t < L->T; t++) {
     const painn_block *k = &L->block[t];
     const tn_real *wf = w.wf[L->n_filters > 1 ? t : 0];
@@ -268,6 +269,33 @@ static int painn_parts(const tn_model *m, model_part *out) {
                         "readout");
 }
 
+/* The invariant representation: the scalars s^T_i after the last update
+ * block (the readout's only input), then the norms |v^T_i,f| =
+ * sqrt(Σ_xyz v²) of the F vector channels, which the readout does not see
+ * but which carry the angular information of the environment; both are
+ * invariant under rotations and reflections. Width 2F. */
+static int painn_feature_count(const tn_model *m) { return 2 * m->opt.features; }
+
+/* out[N][2F] = [s_out | ‖v_out‖] (primal blocks), as left by painn_forward;
+ * the norm has no ε here: it is a value, never differentiated. */
+static void painn_atom_features(const tn_model *m, const tn_real *p, void *ws, int stacked,
+                                const model_batch *b, double *out) {
+  (void)p;
+  const painn_layout *L = m->layout;
+  painn_ws w;
+  painn_ws_map(&w, L, ws, b->n_atoms, b->n_edges, stacked);
+  int F = L->F;
+  for (int a = 0; a < b->n_atoms; a++) {
+    const tn_real *s = w.s_out + (size_t)a * F, *v = w.v_out + (size_t)a * 3 * F;
+    double *o = out + (size_t)a * 2 * F;
+    for (int f = 0; f < F; f++) {
+      double x = v[f], y = v[F + f], z = v[2 * F + f];
+      o[f] = (double)s[f];
+      o[F + f] = sqrt(x * x + y * y + z * z);
+    }
+  }
+}
+
 const model_arch model_painn = {
     .name = "painn",
     .reference = "K. T. Schütt, O. T. Unke & M. Gastegger, ICML 2021, PMLR 139, 9377",
@@ -281,6 +309,8 @@ const model_arch model_painn = {
     .backward = painn_backward,
     .hops = painn_hops,
     .parts = painn_parts,
+    .feature_count = painn_feature_count,
+    .features = painn_atom_features,
 };
 
 tn_status painn_features(const tn_model *m, const tn_frame *frame, double *s, double *v, char *err,

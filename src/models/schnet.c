@@ -281,6 +281,21 @@ static int schnet_parts(const tn_model *m, model_part *out) {
                         "readout");
 }
 
+/* The representation the readout consumes: x^T_i after the last
+ * interaction block, F = model.features per atom. */
+static int schnet_feature_count(const tn_model *m) { return m->opt.features; }
+
+/* out[N][F] = x_out (primal block), as left by schnet_forward. */
+static void schnet_features(const tn_model *m, const tn_real *p, void *ws, int stacked,
+                            const model_batch *b, double *out) {
+  (void)p;
+  const schnet_layout *L = m->layout;
+  schnet_ws w;
+  ws_map(&w, L, ws, b->n_atoms, b->n_edges, stacked);
+  size_t nf = (size_t)b->n_atoms * L->F;
+  for (size_t q = 0; q < nf; q++) out[q] = (double)w.x_out[q];
+}
+
 const model_arch model_schnet = {
     .name = "schnet",
     .reference = "K. T. Schütt et al., J. Chem. Phys. 148, 241722 (2018)",
@@ -294,4 +309,6 @@ const model_arch model_schnet = {
     .backward = schnet_backward,
     .hops = schnet_hops,
     .parts = schnet_parts,
+    .feature_count = schnet_feature_count,
+    .features = schnet_features,
 };
