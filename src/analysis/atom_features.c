@@ -140,3 +140,29 @@ fail:
   tn_model_free(m);
   return st;
 }
+
+tn_status av_features_model(av_features *f, tn_model *m, const tn_dataset *a, const tn_dataset *b,
+                            tn_progress_fn progress, void *user, char *err, size_t err_len) {
+  memset(f, 0, sizeof *f);
+  f->bad_set = -1;
+  f->bad_frame = -1;
+  if (!m || !a || !b) return tn_fail(err, err_len, TN_STATUS_INVALID_ARG, "NULL argument");
+  tn_status st = layout(f, a, b, tn_model_feature_count(m), err, err_len);
+  if (st != TN_STATUS_OK) return st;
+  const tn_dataset *sets[2] = {a, b};
+  int64_t atom = 0, done = 0, total = f->n_groups;
+  for (int s = 0; s < 2; s++)
+    for (int64_t fr = 0; fr < sets[s]->n_frames; fr++) {
+      tn_frame frame;
+      tn_dataset_frame(sets[s], fr, &frame);
+      st = tn_model_atom_features(m, &frame, f->x + atom * f->d);
+      if (st != TN_STATUS_OK) {
+        f->bad_set = s;
+        f->bad_frame = fr;
+        return tn_fail(err, err_len, st, "model features: %s", tn_model_errmsg(m));
+      }
+      atom += frame.n_atoms;
+      if (progress && (++done % 256 == 0 || done == total)) progress(user, (int)done, (int)total);
+    }
+  return TN_STATUS_OK;
+}
