@@ -122,6 +122,51 @@ static tn_frame_column real_column(const char *name, tn_column_scope scope, int 
   return (tn_frame_column){name, scope, TN_COLUMN_TYPE_REAL, width, values, NULL};
 }
 
+/* The columns frame f of ds carries, under their output names; returns
+ * their count. */
+static int input_columns(const tn_dataset *ds, int64_t f, const char *const *names,
+                         tn_frame_column *cols) {
+  int nc = 0;
+  for (int c = 0; c < ds->n_columns; c++) {
+    const tn_column *col = &ds->columns[c];
+    if (!col->present[f]) continue;
+    tn_frame_column *fc = &cols[nc++];
+    *fc = (tn_frame_column){
+        .name = names[c], .scope = col->scope, .type = col->type, .width = col->width};
+    if (col->type == TN_COLUMN_TYPE_STRING)
+      fc->text = tn_column_text(col, f);
+    else
+      fc->values = tn_column_row(col, col->scope == TN_COLUMN_SCOPE_FRAME ? f : ds->atom_start[f]);
+  }
+  return nc;
+}
+
+/* The spread of a frame of na atoms over the members in acc (packed as
+ * PACKED_LEN), into sd[AT_FORCES + 2 na] ([0] energy, [1, 10) stress,
+ * [10, 10 + na) forces, [10 + na, 10 + 2 na) atomic energies), and its
+ * columns; returns their count. */
+static int spread_columns(const ens_acc *acc, int64_t na, int periodic, double *sd,
+                          tn_frame_column *cols) {
+  ens_acc_std(acc, AT_ENERGY, 1, 1, sd + AT_ENERGY);
+  ens_acc_std(acc, AT_STRESS, 9, 1, sd + AT_STRESS);
+  /* Transposed, so that the file lists stress_std in the order it lists
+   * stress (which the writer transposes to ASE's column order). */
+  for (int i = 0; i < 3; i++)
+    for (int j = 0; j < i; j++) {
+      double t = sd[AT_STRESS + 3 * i + j];
+      sd[AT_STRESS + 3 * i + j] = sd[AT_STRESS + 3 * j + i];
+      sd[AT_STRESS + 3 * j + i] = t;
+    }
+  ens_acc_std(acc, AT_FORCES, na, 3, sd + AT_FORCES);
+  ens_acc_std(acc, AT_FORCES + 3 * na, na, 1, sd + AT_FORCES + na);
+  int nc = 0;
+  cols[nc++] = real_column(spread[0], TN_COLUMN_SCOPE_FRAME, 1, sd + AT_ENERGY);
+  cols[nc++] = real_column(spread[1], TN_COLUMN_SCOPE_ATOM, 1, sd + AT_FORCES);
+  cols[nc++] = real_column(spread[2], TN_COLUMN_SCOPE_ATOM, 1, sd + AT_FORCES + na);
+  if (periodic) cols[nc++] = real_column(spread[3], TN_COLUMN_SCOPE_FRAME, 9, sd + AT_STRESS);
+  return nc;
+}
+
 int cmd_predict(int argc, char **argv) {
   cli_args a;
   cli_args_init(&a, "tanne predict", argc, argv);
@@ -144,10 +189,12 @@ int cmd_predict(int argc, char **argv) {
   if (!out || !out[0]) cli_usage_error(a.command, "no output file (-o OUT.xyz)");
   for (int k = 0; k < n; k++)
     if (strcmp(paths[k], out) == 0) cli_usage_error(a.command, "output '%s' is also an input", out);
-  /* The first path is a model whatever it holds (tn_model_load says what is
-   * wrong with it); so is every following one with tanne's magic. */
-  int n_models = 1;
+  /* The models are the leading paths with tanne's magic; without any, the
+   * first path is the model whatever it holds (tn_model_load says what is
+   * wrong with it). */
+  int n_models = 0;
   while (n_models < n && ens_is_model_file(paths[n_models])) n_models++;
+  if (n_models == 0) n_models = 1;
   if (n_models == n)
     cli_usage_error(a.command, "no input files after the %d model files", n_models);
   for (int k = n_models; k < n; k++)
@@ -190,8 +237,7 @@ int cmd_predict(int argc, char **argv) {
   names = malloc((size_t)(ds->n_columns + 1) * sizeof *names);
   cols = malloc((size_t)n_out * sizeof *cols);
   x = malloc((size_t)PACKED_LEN(max_atoms) * sizeof *x);
-  /* Spread, packed as x but with one number per atom for the forces:
-   * [0] energy, [1, 10) stress, [10, 10 + n) forces, [10 + n, 10 + 2n) atomic energies. */
+  /* The spread (spread_columns). */
   sd = malloc((size_t)(AT_FORCES + 2 * max_atoms) * sizeof *sd);
   member_e = malloc((size_t)n_models * sizeof *member_e);
   if (!names || !cols || !x || !sd || !member_e || !ens_acc_init(&acc, PACKED_LEN(max_atoms)))
@@ -228,43 +274,14 @@ int cmd_predict(int argc, char **argv) {
       member_e[m] = x[AT_ENERGY];
       ens_acc_add(&acc, x);
     }
-    int nc = 0;
-    for (int c = 0; c < ds->n_columns; c++) {
-      const tn_column *col = &ds->columns[c];
-      if (!col->present[f]) continue;
-      tn_frame_column *fc = &cols[nc++];
-      *fc = (tn_frame_column){
-          .name = names[c], .scope = col->scope, .type = col->type, .width = col->width};
-      if (col->type == TN_COLUMN_TYPE_STRING)
-        fc->text = tn_column_text(col, f);
-      else
-        fc->values =
-            tn_column_row(col, col->scope == TN_COLUMN_SCOPE_FRAME ? f : ds->atom_start[f]);
-    }
+    int nc = input_columns(ds, f, names, cols);
     const double *mean = acc.mean;
     cols[nc++] = real_column(TN_LABEL_ENERGY, TN_COLUMN_SCOPE_FRAME, 1, mean + AT_ENERGY);
     cols[nc++] = real_column(TN_LABEL_FORCES, TN_COLUMN_SCOPE_ATOM, 3, mean + AT_FORCES);
     cols[nc++] = real_column(TN_LABEL_ENERGIES, TN_COLUMN_SCOPE_ATOM, 1, mean + AT_FORCES + 3 * na);
     if (periodic)
       cols[nc++] = real_column(TN_LABEL_STRESS, TN_COLUMN_SCOPE_FRAME, 9, mean + AT_STRESS);
-    if (ensemble) {
-      ens_acc_std(&acc, AT_ENERGY, 1, 1, sd + AT_ENERGY);
-      ens_acc_std(&acc, AT_STRESS, 9, 1, sd + AT_STRESS);
-      /* Transposed, so that the file lists stress_std in the order it lists
-       * stress (which the writer transposes to ASE's column order). */
-      for (int i = 0; i < 3; i++)
-        for (int j = 0; j < i; j++) {
-          double t = sd[AT_STRESS + 3 * i + j];
-          sd[AT_STRESS + 3 * i + j] = sd[AT_STRESS + 3 * j + i];
-          sd[AT_STRESS + 3 * j + i] = t;
-        }
-      ens_acc_std(&acc, AT_FORCES, na, 3, sd + AT_FORCES);
-      ens_acc_std(&acc, AT_FORCES + 3 * na, na, 1, sd + AT_FORCES + na);
-      cols[nc++] = real_column(spread[0], TN_COLUMN_SCOPE_FRAME, 1, sd + AT_ENERGY);
-      cols[nc++] = real_column(spread[1], TN_COLUMN_SCOPE_ATOM, 1, sd + AT_FORCES);
-      cols[nc++] = real_column(spread[2], TN_COLUMN_SCOPE_ATOM, 1, sd + AT_FORCES + na);
-      if (periodic) cols[nc++] = real_column(spread[3], TN_COLUMN_SCOPE_FRAME, 9, sd + AT_STRESS);
-    }
+    if (ensemble) nc += spread_columns(&acc, na, periodic, sd, cols + nc);
     if (member_columns)
       for (int m = 0; m < n_models; m++)
         cols[nc++] = real_column(w.labels[N_PREDICTED * (1 + ensemble) + m], TN_COLUMN_SCOPE_FRAME,

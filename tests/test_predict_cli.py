@@ -268,11 +268,15 @@ def test_usage_errors():
     for args, text in (([M1, M2], "no input files after the 2 model files"),
                        ([M1], "need a model file and at least one input file"),
                        ([M1, AR, M2], "is a tanne model file after the inputs"),
+                       ([AR, M1], "is a tanne model file after the inputs"),
                        ([M1, M2, AR, "--member"], "unknown option")):
         r = tanne("predict", *args, "-o", out)
         assert r.returncode == 2, (args, r.returncode, r.stderr)
         assert text in r.stderr, (args, r.stderr)
     assert not os.path.exists(out), out
+    # Without any model file the first path is taken for the model.
+    r = tanne("predict", AR, OPEN, "-o", out)
+    assert r.returncode == 1 and "ar.xyz: not a tanne model file" in r.stderr, r.stderr
 
 
 def test_bad_model_files():
