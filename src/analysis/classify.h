@@ -189,14 +189,15 @@ typedef struct clf_mlp {
  * on all n rows when rows is NULL; as clf_logreg_fit. Allocates once per
  * fit, nothing per step; the largest block holds the standardised training
  * rows, n_rows·d tn_reals. Cost: about 6 (d + (layers − 1) h) h flops per
- * row and epoch. Threads: the GEMMs' (nn_gemm); clf_cross_predict instead
- * fits its folds side by side, one thread each. Errors: n < 1, n_rows < 1 (with rows), d < 1 or d > 4096, a
- * NULL array, opt NULL, opt->l2 < 0 or non-finite, opt->hidden, layers,
- * epochs or batch negative or above their maxima, opt->lr < 0 or
- * non-finite, a row index outside [0, n), a label other than 0/1
- * (INVALID_ARG); a non-finite feature, only one class among the rows, a
- * loss that turned non-finite (lr far too large) (BAD_INPUT); NO_MEMORY,
- * also for an n_rows whose buffers cannot be sized. */
+ * row and epoch. Threads: those of the GEMMs (nn_gemm) when called alone;
+ * clf_cross_predict instead fits its folds side by side, one thread each.
+ * Errors: n < 1, n_rows < 1 (with rows), d < 1 or d > 4096, a NULL array,
+ * opt NULL, opt->l2 < 0 or non-finite, opt->hidden, layers, epochs or
+ * batch negative or above their maxima, opt->lr < 0 or non-finite, a row
+ * index outside [0, n), a label other than 0/1 (INVALID_ARG); a non-finite
+ * feature, only one class among the rows, a loss that turned non-finite
+ * (lr far too large) (BAD_INPUT); NO_MEMORY, also for an n_rows whose
+ * buffers cannot be sized. */
 tn_status clf_mlp_fit(clf_mlp *m, const double *x, const uint8_t *is_b, int64_t n, int d,
                       const int64_t *rows, int64_t n_rows, const clf_options *opt, char *err,
                       size_t err_len);
@@ -240,8 +241,13 @@ typedef struct clf_data {
  * predicts the items of fold f's groups. iterations [k] (or NULL) receives
  * each fold's iteration count (Newton steps, or the MLP's epochs).
  * fold_of_group [n_groups] as clf_folds makes. Deterministic for the same
- * inputs. Errors as clf_logreg_fit or clf_mlp_fit, prefixed with the fold, plus INVALID_ARG for a
- * group index or fold out of range and an unknown kind, and BAD_INPUT for a fold without items. */
+ * inputs, whatever the thread count. The folds of an MLP run in parallel,
+ * one thread each (thousands of small steps gain nothing from threads
+ * inside a step); those of logistic regression one after another, each fit
+ * on all threads. Errors as clf_logreg_fit or clf_mlp_fit, prefixed with
+ * the fold (the first failing fold), plus INVALID_ARG for a group index or
+ * fold out of range and an unknown kind, and BAD_INPUT for a fold without
+ * items (checked before any fit). */
 tn_status clf_cross_predict(double *p_b, int *iterations, const clf_data *data,
                             const int *fold_of_group, int k, const clf_options *opt, char *err,
                             size_t err_len);
