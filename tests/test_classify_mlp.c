@@ -450,7 +450,7 @@ static void test_bad_input(void) {
   CHECK(FIT(&ok, s.x, s.item_b, s.n, 2, rows, 3) == TN_STATUS_INVALID_ARG);
   CHECK(strstr(err, "rows[2] = 100") != NULL);
   /* a row count no buffer can hold, caught before a row is read */
-  CHECK(FIT(&ok, s.x, s.item_b, s.n, 2, rows, INT64_MAX / 4) == TN_STATUS_NO_MEMORY);
+  CHECK(FIT(&ok, s.x, s.item_b, s.n, 2, rows, INT64_MAX / 2) == TN_STATUS_NO_MEMORY);
   s.item_b[7] = 2;
   CHECK(FIT(&ok, s.x, s.item_b, s.n, 2, NULL, 0) == TN_STATUS_INVALID_ARG);
   CHECK(strstr(err, "is_b[7] = 2") != NULL);
@@ -515,7 +515,7 @@ static void test_bad_input(void) {
         TN_STATUS_INVALID_ARG);
   CHECK(clf_mlp_objective(&loss, NULL, &m, s.x, s.item_b, s.n, one_class, 2, err, sizeof err) ==
         TN_STATUS_BAD_INPUT);
-  CHECK(clf_mlp_objective(&loss, NULL, &m, s.x, s.item_b, s.n, rows, INT64_MAX / 4, err,
+  CHECK(clf_mlp_objective(&loss, NULL, &m, s.x, s.item_b, s.n, rows, INT64_MAX / 2, err,
                           sizeof err) == TN_STATUS_NO_MEMORY);
   clf_mlp_free(&m);
   clf_mlp_free(&m); /* twice is harmless */
