@@ -195,9 +195,9 @@ typedef struct clf_mlp {
  * opt NULL, opt->l2 < 0 or non-finite, opt->hidden, layers, epochs or
  * batch negative or above their maxima, opt->lr < 0 or non-finite, a row
  * index outside [0, n), a label other than 0/1 (INVALID_ARG); a non-finite
- * feature, only one class among the rows, a loss that turned non-finite
- * (lr far too large) (BAD_INPUT); NO_MEMORY, also for an n_rows whose
- * buffers cannot be sized. */
+ * feature, only one class among the rows, a diverging fit (a parameter
+ * beyond ±1e6 or a non-finite loss: lr far too large) (BAD_INPUT); NO_MEMORY, also for an n_rows
+ * whose buffers cannot be sized. */
 tn_status clf_mlp_fit(clf_mlp *m, const double *x, const uint8_t *is_b, int64_t n, int d,
                       const int64_t *rows, int64_t n_rows, const clf_options *opt, char *err,
                       size_t err_len);

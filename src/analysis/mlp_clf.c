@@ -36,6 +36,13 @@ enum {
 #define MLP_DEF_LR 3e-3
 /* |z| cap in units of the training std, so no float overflows to inf. */
 #define MLP_Z_MAX 1e6
+/* A fit whose parameters leave [-1e6, 1e6] has diverged: Adam moves each
+ * by about lr per step, so sane settings stay orders of magnitude below. */
+#define MLP_PARAM_MAX 1e6
+/* Pre-activations are clamped to this (NaN to its negative): no inf or NaN
+ * ever reaches an activation, whose float kernels assume finite input. Far
+ * above any value a working fit produces, so the gradient is unchanged. */
+#define MLP_A_MAX 1e30f
 #define MLP_ACT   NN_ACT_SILU
 
 /* Adam moments (Kingma & Ba 2015, Algorithm 1, the defaults there). */
@@ -103,6 +110,12 @@ static double mlp_sigmoid(double t) {
   return e / (1.0 + e);
 }
 
+/* a [n] into [−MLP_A_MAX, MLP_A_MAX], NaN to the lower end. */
+static void mlp_clamp(tn_real *a, size_t n) {
+  for (size_t q = 0; q < n; q++)
+    a[q] = a[q] >= -MLP_A_MAX ? (a[q] <= MLP_A_MAX ? a[q] : MLP_A_MAX) : -MLP_A_MAX;
+}
+
 /* z [count][d] of the rows idx [count] of x [.][d]. */
 static void mlp_standardise_rows(tn_real *z, const clf_mlp *m, const double *x, const int64_t *idx,
                                  int64_t count) {
@@ -112,7 +125,11 @@ static void mlp_standardise_rows(tn_real *z, const clf_mlp *m, const double *x, 
     tn_real *zr = z + r * d;
     for (int j = 0; j < d; j++) {
       double v = (xi[j] - m->mean[j]) * m->inv_std[j];
-      zr[j] = (tn_real)(v > MLP_Z_MAX ? MLP_Z_MAX : v < -MLP_Z_MAX ? -MLP_Z_MAX : v);
+      /* NaN (a non-finite x, predicted as NaN anyway) enters as 0 */
+      zr[j] = (tn_real)(v >= MLP_Z_MAX    ? MLP_Z_MAX
+                        : v >= -MLP_Z_MAX ? v
+                        : v < 0           ? -MLP_Z_MAX
+                                          : 0.0);
     }
   }
 }
@@ -133,6 +150,7 @@ static void mlp_forward(mlp_work *w, const clf_mlp *m, const nn_dense *lay, cons
   for (int l = 0; l < m->layers; l++) {
     tn_real *a = w->pre + l * ch, *hl = w->post + l * ch;
     nn_dense_forward(a, in, m->params, &lay[l], count);
+    mlp_clamp(a, (size_t)count * h);
     nn_act_forward(hl, a, (size_t)count * h, MLP_ACT);
     in = hl;
   }
@@ -414,13 +432,23 @@ tn_status clf_mlp_fit(clf_mlp *m, const double *x, const uint8_t *is_b, int64_t 
       double frac = total > 1 ? (double)step / (double)(total - 1) : 0.0;
       double alpha = lr * (1.0 - 0.9 * frac);
       double k1 = alpha / (1.0 - b1t), k2 = 1.0 / (1.0 - b2t);
+      int diverged = 0;
       for (size_t q = 0; q < n_params; q++) {
         double g = grad[q];
         double v1 = ADAM_B1 * mom1[q] + (1 - ADAM_B1) * g;
         double v2 = ADAM_B2 * mom2[q] + (1 - ADAM_B2) * g * g;
         mom1[q] = (tn_real)v1;
         mom2[q] = (tn_real)v2;
-        m->params[q] -= (tn_real)(k1 * v1 / (sqrt(k2 * v2) + ADAM_EPS));
+        double next = m->params[q] - k1 * v1 / (sqrt(k2 * v2) + ADAM_EPS);
+        if (!(fabs(next) <= MLP_PARAM_MAX)) diverged = 1;
+        m->params[q] = (tn_real)(diverged ? 0.0 : next);
+      }
+      if (diverged) {
+        st = tn_fail(err, err_len, TN_STATUS_BAD_INPUT,
+                     "mlp: diverged at epoch %d, step %lld (a parameter beyond ±%g): lr = %g is "
+                     "too large",
+                     e + 1, (long long)step, MLP_PARAM_MAX, lr);
+        goto fail;
       }
     }
   }
