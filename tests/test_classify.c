@@ -360,7 +360,7 @@ static void cv_auc(const synth *s, const clf_options *opt, double *auc_atom, dou
 static void test_logreg_separable_clouds(void) {
   synth s;
   synth_make(&s, 300, 10, 5, 3.0, 0, 99); /* 3000 atoms, 1000 of them B */
-  clf_options opt = {CLF_KIND_LOGREG, 1e-3, 0, 0};
+  clf_options opt = {.kind = CLF_KIND_LOGREG, .l2 = 1e-3, .tol = 0, .max_iter = 0};
   double auc, auc_g, *p = malloc((size_t)s.n * sizeof *p), *p2 = malloc((size_t)s.n * sizeof *p2);
   cv_auc(&s, &opt, &auc, &auc_g, p);
   /* The Bayes classifier has AUC Φ(3/√2) = 0.983 for clouds 3σ apart. */
@@ -382,7 +382,7 @@ static void test_logreg_separable_clouds(void) {
 static void test_logreg_random_labels(void) {
   synth s;
   synth_make(&s, 400, 10, 5, 0.0, 1, 123); /* one cloud, 4000 atoms */
-  clf_options opt = {CLF_KIND_LOGREG, 1e-3, 0, 0};
+  clf_options opt = {.kind = CLF_KIND_LOGREG, .l2 = 1e-3, .tol = 0, .max_iter = 0};
   double auc, auc_g, *p = malloc((size_t)s.n * sizeof *p);
   cv_auc(&s, &opt, &auc, &auc_g, p);
   fprintf(stderr, "  random labels: AUC per atom %.4f, per structure %.4f\n", auc, auc_g);
@@ -397,7 +397,7 @@ static void test_logreg_optimum(void) {
   synth s;
   synth_make(&s, 200, 5, 5, 1.0, 0, 7); /* overlapping: a finite optimum */
   char err[256];
-  clf_options opt = {CLF_KIND_LOGREG, 0.01, 1e-10, 0};
+  clf_options opt = {.kind = CLF_KIND_LOGREG, .l2 = 0.01, .tol = 1e-10, .max_iter = 0};
   clf_logreg m;
   CHECK_OK(clf_logreg_fit(&m, s.x, s.item_b, s.n, s.d, NULL, 0, &opt, err, sizeof err));
   double g[6], loss = ref_loss(&m, s.x, s.item_b, s.n, g), gn = 0;
@@ -452,7 +452,7 @@ static void test_logreg_closed_form(void) {
   for (int k = 0; k < 20; k++) x[n] = 1, y[n++] = 0;
   for (int k = 0; k < 140; k++) x[n] = 1, y[n++] = 1;
   char err[256];
-  clf_options opt = {CLF_KIND_LOGREG, 0, 1e-12, 0};
+  clf_options opt = {.kind = CLF_KIND_LOGREG, .l2 = 0, .tol = 1e-12, .max_iter = 0};
   clf_logreg m;
   CHECK_OK(clf_logreg_fit(&m, x, y, N, 1, NULL, 0, &opt, err, sizeof err));
   double cell[2] = {0, 1}, p[2];
@@ -526,7 +526,7 @@ static void test_logreg_brute_force_1d(void) {
   double f_best = golden(-20, 20, oned_loss, &o, 0, 0, &w_best);
   golden(-20, 20, oned_loss, &o, w_best, 1, &b_best);
   char err[256];
-  clf_options opt = {CLF_KIND_LOGREG, 0.05, 1e-12, 0};
+  clf_options opt = {.kind = CLF_KIND_LOGREG, .l2 = 0.05, .tol = 1e-12, .max_iter = 0};
   clf_logreg m;
   CHECK_OK(clf_logreg_fit(&m, x, y, N, 1, NULL, 0, &opt, err, sizeof err));
   /* Back to the original coordinates: t = w_z (x − mean)/sd + b_z. */
@@ -551,7 +551,7 @@ static void test_logreg_constant_feature(void) {
     x[2 * i + 1] = tn_rng_normal(&rng) + y[i];
   }
   char err[256];
-  clf_options opt = {CLF_KIND_LOGREG, 0, 0, 0};
+  clf_options opt = {.kind = CLF_KIND_LOGREG, .l2 = 0, .tol = 0, .max_iter = 0};
   clf_logreg m;
   CHECK_OK(clf_logreg_fit(&m, x, y, N, 2, NULL, 0, &opt, err, sizeof err));
   CHECK(m.inv_std[0] == 0 && m.w[0] == 0 && m.w[1] > 0.5);
@@ -562,7 +562,7 @@ static void test_logreg_bad_input(void) {
   double x[8 * 2] = {0, 1, 1, 0, 2, 1, 3, 2, 0, 0, 1, 4, 2, 2, 1, 3};
   uint8_t y[8] = {0, 1, 0, 1, 0, 1, 0, 1};
   char err[256];
-  clf_options opt = {CLF_KIND_LOGREG, 0.1, 0, 0};
+  clf_options opt = {.kind = CLF_KIND_LOGREG, .l2 = 0.1, .tol = 0, .max_iter = 0};
   clf_logreg m;
   CHECK(clf_logreg_fit(&m, x, y, 0, 2, NULL, 0, &opt, err, sizeof err) == TN_STATUS_INVALID_ARG);
   CHECK(strstr(err, "n = 0") != NULL);
@@ -601,7 +601,7 @@ static void test_logreg_bad_input(void) {
   CHECK(clf_logreg_fit(&m, x, y, 8, 2, NULL, 0, &opt, err, sizeof err) == TN_STATUS_BAD_INPUT);
   x[7] = 2;
   /* Too few steps. */
-  clf_options short_opt = {CLF_KIND_LOGREG, 0.1, 1e-14, 1};
+  clf_options short_opt = {.kind = CLF_KIND_LOGREG, .l2 = 0.1, .tol = 1e-14, .max_iter = 1};
   CHECK(clf_logreg_fit(&m, x, y, 8, 2, NULL, 0, &short_opt, err, sizeof err) ==
         TN_STATUS_BAD_INPUT);
   CHECK(strstr(err, "not converged in 1 Newton steps") != NULL && m.w == NULL);
@@ -610,7 +610,7 @@ static void test_logreg_bad_input(void) {
    * separates the classes completely. */
   double xs[8], ps[8];
   for (int i = 0; i < 8; i++) xs[i] = y[i] + 0.1 * i;
-  clf_options free_opt = {CLF_KIND_LOGREG, 0, 1e-8, 0};
+  clf_options free_opt = {.kind = CLF_KIND_LOGREG, .l2 = 0, .tol = 1e-8, .max_iter = 0};
   CHECK_OK(clf_logreg_fit(&m, xs, y, 8, 1, NULL, 0, &free_opt, err, sizeof err));
   clf_logreg_predict(&m, xs, 8, NULL, ps);
   for (int i = 0; i < 8; i++) CHECK(y[i] ? ps[i] > 0.999 : ps[i] < 0.001);
@@ -629,7 +629,7 @@ static void test_cross_predict_bad_input(void) {
   synth s;
   synth_make(&s, 12, 3, 2, 1.0, 0, 5); /* groups 0, 3, 6, 9 are B */
   clf_data data = synth_data(&s);
-  clf_options opt = {CLF_KIND_LOGREG, 0.1, 0, 0};
+  clf_options opt = {.kind = CLF_KIND_LOGREG, .l2 = 0.1, .tol = 0, .max_iter = 0};
   double p[36];
   int fold[12];
   char err[256];

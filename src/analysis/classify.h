@@ -21,6 +21,7 @@
 #define TN_CLASSIFY_H
 
 #include "../core/core.h"
+#include "../nn/nn.h"
 
 /* ---- ROC and AUC (roc.c) ---------------------------------------------- */
 
@@ -72,15 +73,28 @@ tn_status clf_folds(int *fold_of_group, const uint8_t *group_is_b, int64_t n_gro
 
 /* ---- classifiers -------------------------------------------------------- */
 
-/* The classifiers behind clf_cross_predict. A later one (a small MLP) gets
- * its own kind, model struct and fit/predict pair beside logreg's. */
-typedef enum clf_kind { CLF_KIND_LOGREG = 0 } clf_kind;
+/* The classifiers behind clf_cross_predict, each with its own model struct
+ * and fit/predict pair: a linear one (logistic regression, below) and a
+ * small multilayer perceptron (mlp_clf.c), which also sees boundaries that
+ * no hyperplane draws (an XOR of two features, a shell around a cloud). */
+typedef enum clf_kind { CLF_KIND_LOGREG = 0, CLF_KIND_MLP = 1 } clf_kind;
 
+/* Zero-initialise and set what differs: every zero means the default. The
+ * fields after max_iter are read by the MLP only; tol and max_iter by
+ * logistic regression only. */
 typedef struct clf_options {
   clf_kind kind;
-  double l2;    /* L2 penalty on the standardised weights (not the bias), ≥ 0 */
-  double tol;   /* stop when the gradient 2-norm ≤ tol; 0 means 1e-8 */
-  int max_iter; /* Newton steps at most; 0 means 100 */
+  double l2;     /* L2 penalty on the standardised weights (not the biases), ≥ 0. For
+                  * logistic regression 1e-3 is a sensible value, for the MLP 1e-4 */
+  double tol;    /* stop when the gradient 2-norm ≤ tol; 0 means 1e-8 */
+  int max_iter;  /* Newton steps at most; 0 means 100 */
+  int hidden;    /* MLP: units per hidden layer, 0 means 32, at most 1024 */
+  int layers;    /* MLP: hidden layers, 0 means 2, at most 8 */
+  int epochs;    /* MLP: passes over the training rows; 0 means 40, raised where the
+                  * rows are few to give at least 3000 Adam steps in all */
+  int batch;     /* MLP: rows per minibatch, 0 means 256 */
+  double lr;     /* MLP: Adam step size, 0 means 3e-3 */
+  uint64_t seed; /* MLP: initial weights and minibatch order (any value, 0 included) */
 } clf_options;
 
 /* L2-regularised logistic regression, P(B | x) = σ(w·z + b) with the
@@ -129,6 +143,87 @@ void clf_logreg_predict(const clf_logreg *m, const double *x, int64_t n, double 
                         double *p_b);
 void clf_logreg_free(clf_logreg *m);
 
+/* A multilayer perceptron on the standardised features z (as logreg's):
+ *
+ *   h_0 = z,  h_l = silu(h_{l−1} W_l + b_l)  (l = 1 … layers, width hidden),
+ *   t = h_layers W_out + b_out,  P(B | x) = σ(t),
+ *
+ * trained on logreg's objective L (class-weighted mean cross-entropy) with
+ * the penalty (l2/2) Σ|W|² over every weight matrix, biases excluded. SiLU
+ * (x σ(x); Elfwing et al. 2018) rather than tanh: the float build
+ * evaluates it in vectorised loops, where tanhf is a libm call, the largest
+ * cost after the GEMMs. Computed in tn_real (float32, or float64 with
+ * DOUBLE=1) through nn_dense and nn_act; the standardisation and all sums
+ * of the loss are in double.
+ *
+ * Training: Glorot-uniform weights and zero biases (nn_dense_init), then
+ * Adam (Kingma & Ba 2015; β = 0.9, 0.999, ε = 1e-8) on minibatches of the
+ * shuffled training rows, each step on Σ_batch c_i ℓ_i / |batch| + the
+ * penalty, the unbiased estimate of L; the step size falls linearly from lr
+ * to lr/10 over the run, so that the last epochs settle instead of
+ * wandering at the noise level of the minibatch gradient. One tn_rng,
+ * seeded with opt->seed, draws the initial weights and then each epoch's
+ * order: a fit depends on the data, the options and the seed only. The
+ * GEMMs split rows of their outputs over threads with every element summed
+ * whole, so the thread count changes no bit either.
+ *
+ * Parameters: one block params [n_params], the layers in order (the hidden
+ * ones, then the output), each as nn_dense lays it out: W [in][out]
+ * row-major, then b [out]. */
+typedef struct clf_mlp {
+  int d;           /* features */
+  int hidden;      /* units per hidden layer */
+  int layers;      /* hidden layers */
+  double *mean;    /* [d], of the training rows, owned */
+  double *inv_std; /* [d], 1/(population std) of the training rows; 0 for a constant feature */
+  tn_real *params; /* [n_params], owned */
+  size_t n_params; /* d·h + h + (layers − 1)(h² + h) + h + 1 */
+  double l2;       /* the penalty it was fitted with */
+  double loss;     /* L over the training rows at the end */
+  int epochs;      /* passes over the training rows made */
+  int64_t steps;   /* Adam steps made */
+} clf_mlp;
+
+/* Fits m (zeroed by the call, free with clf_mlp_free, also after a failure)
+ * on x [n][d] with labels is_b [n], on the rows listed in rows [n_rows], or
+ * on all n rows when rows is NULL; as clf_logreg_fit. Allocates once per
+ * fit, nothing per step; the largest block holds the standardised training
+ * rows, n_rows·d tn_reals. Cost: about 6 (d + (layers − 1) h) h flops per
+ * row and epoch. Threads: those of the GEMMs (nn_gemm) when called alone;
+ * clf_cross_predict instead fits its folds side by side, one thread each.
+ * Errors: n < 1, n_rows < 1 (with rows), d < 1 or d > 4096, a NULL array,
+ * opt NULL, opt->l2 < 0 or non-finite, opt->hidden, layers, epochs or
+ * batch negative or above their maxima, opt->lr < 0 or non-finite, a row
+ * index outside [0, n), a label other than 0/1 (INVALID_ARG); a non-finite
+ * feature, only one class among the rows, a diverging fit (a parameter
+ * beyond ±1e6 or a non-finite loss: lr far too large) (BAD_INPUT); NO_MEMORY, also for an n_rows
+ * whose buffers cannot be sized. */
+tn_status clf_mlp_fit(clf_mlp *m, const double *x, const uint8_t *is_b, int64_t n, int d,
+                      const int64_t *rows, int64_t n_rows, const clf_options *opt, char *err,
+                      size_t err_len);
+
+/* log-odds t [n] and/or P(B) [n] (either may be NULL) of the rows of x
+ * [n][m->d]: of all n rows, or, with rows, of the n_rows rows listed there,
+ * written at their own index (log_odds[rows[r]]; other entries are left
+ * alone). A non-finite feature gives a NaN output; a standardised feature
+ * beyond ±1e6 (far outside anything seen in training) counts as ±1e6, so
+ * that no float overflows. Errors: m unfitted, a NULL x, n < 0 or n_rows <
+ * 0, a row index outside [0, n) (INVALID_ARG); NO_MEMORY (a workspace of a
+ * few hundred rows). */
+tn_status clf_mlp_predict(const clf_mlp *m, const double *x, int64_t n, const int64_t *rows,
+                          int64_t n_rows, double *log_odds, double *p_b, char *err, size_t err_len);
+
+/* The objective L (classify.h's, with c_i from the class counts of these
+ * rows, and the penalty m->l2) at m's parameters over the rows of x [n][d]
+ * listed in rows [n_rows] (all n when NULL), and its gradient grad
+ * [m->n_params] (overwritten; may be NULL). The fit's own forward and
+ * backward passes, for finite-difference tests. Errors as clf_mlp_fit
+ * for the arguments and rows; NO_MEMORY. */
+tn_status clf_mlp_objective(double *loss, tn_real *grad, const clf_mlp *m, const double *x,
+                            const uint8_t *is_b, int64_t n, const int64_t *rows, int64_t n_rows,
+                            char *err, size_t err_len);
+void clf_mlp_free(clf_mlp *m);
+
 /* ---- cross-validation --------------------------------------------------- */
 
 /* The items and groups of an adversarial validation problem. */
@@ -144,10 +239,15 @@ typedef struct clf_data {
 /* Out-of-fold P(B) per item, p_b [n_items]: for each fold f of k, a model of
  * kind opt->kind is fitted on the items whose group lies outside fold f and
  * predicts the items of fold f's groups. iterations [k] (or NULL) receives
- * each fold's iteration count. fold_of_group [n_groups] as clf_folds makes.
- * Deterministic for the same inputs. Errors as clf_logreg_fit, prefixed with
- * the fold, plus INVALID_ARG for a group index or fold out of range and an
- * unknown kind, and BAD_INPUT for a fold without items. */
+ * each fold's iteration count (Newton steps, or the MLP's epochs).
+ * fold_of_group [n_groups] as clf_folds makes. Deterministic for the same
+ * inputs, whatever the thread count. The folds of an MLP run in parallel,
+ * one thread each (thousands of small steps gain nothing from threads
+ * inside a step); those of logistic regression one after another, each fit
+ * on all threads. Errors as clf_logreg_fit or clf_mlp_fit, prefixed with
+ * the fold (the first failing fold), plus INVALID_ARG for a group index or
+ * fold out of range and an unknown kind, and BAD_INPUT for a fold without
+ * items (checked before any fit). */
 tn_status clf_cross_predict(double *p_b, int *iterations, const clf_data *data,
                             const int *fold_of_group, int k, const clf_options *opt, char *err,
                             size_t err_len);
