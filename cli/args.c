@@ -1,4 +1,5 @@
 /* Argument scanning shared by the subcommands. */
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -121,4 +122,48 @@ int cli_read_all(tn_dataset *ds, const char *const *paths, int n, const tn_read_
     }
   }
   return 1;
+}
+
+/* Reachable until main frees it, so a usage error's exit() leaks nothing. */
+static char *recorded_line;
+
+const char *cli_command_line(void) { return recorded_line ? recorded_line : "tanne"; }
+
+void cli_forget_command_line(void) {
+  free(recorded_line);
+  recorded_line = NULL;
+}
+
+void cli_record_command_line(int argc, char **argv) {
+  size_t len = 6; /* "tanne" and the terminator */
+  for (int k = 0; k < argc; k++) {
+    len += 3 + strlen(argv[k]);                                     /* a space and two quotes */
+    for (const char *c = argv[k]; *c; c++) len += 3 * (*c == '\''); /* ' becomes '\'' */
+  }
+  char *line = malloc(len), *at = line;
+  if (!line) return;
+  at += sprintf(at, "tanne");
+  for (int k = 0; k < argc; k++) {
+    const char *s = argv[k];
+    int plain = s[0] != '\0';
+    for (const char *c = s; *c; c++)
+      if (!(isalnum((unsigned char)*c) || strchr("-_./=,:+@%", *c))) plain = 0;
+    if (plain) {
+      at += sprintf(at, " %s", s);
+      continue;
+    }
+    /* in single quotes, as a shell reads it back */
+    *at++ = ' ';
+    *at++ = '\'';
+    for (const char *c = s; *c; c++) {
+      if (*c == '\'') {
+        memcpy(at, "'\\''", 4);
+        at += 4;
+      } else
+        *at++ = *c;
+    }
+    *at++ = '\'';
+    *at = '\0';
+  }
+  recorded_line = line;
 }

@@ -52,6 +52,14 @@ int cli_read_all(tn_dataset *ds, const char *const *paths, int n, const tn_read_
 void cli_usage_error(const char *command, const char *fmt, ...)
     __attribute__((format(printf, 2, 3), noreturn));
 
+/* The command line as typed ("tanne" and the arguments, quoted for a shell
+ * where needed), for reports to say how they were made. main records it
+ * before a subcommand's scan reorders argv (argv[0] the subcommand) and
+ * forgets it after; "tanne" when none was recorded. */
+void cli_record_command_line(int argc, char **argv);
+const char *cli_command_line(void);
+void cli_forget_command_line(void);
+
 /* mkdir -p dir; on failure prints "command: why" and returns 0. */
 int cli_make_dir(const char *command, const char *dir);
 
@@ -86,6 +94,7 @@ int cmd_eval(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 int cmd_checkf(int argc, char **argv);
 int cmd_advval(int argc, char **argv);
+int cmd_transfer(int argc, char **argv);
 
 /* A tn_progress_fn that draws "what: done/total" on a terminal; user is the
  * label (const char *). */

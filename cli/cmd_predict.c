@@ -122,25 +122,6 @@ static tn_frame_column real_column(const char *name, tn_column_scope scope, int 
   return (tn_frame_column){name, scope, TN_COLUMN_TYPE_REAL, width, values, NULL};
 }
 
-/* The columns frame f of ds carries, under their output names; returns
- * their count. */
-static int input_columns(const tn_dataset *ds, int64_t f, const char *const *names,
-                         tn_frame_column *cols) {
-  int nc = 0;
-  for (int c = 0; c < ds->n_columns; c++) {
-    const tn_column *col = &ds->columns[c];
-    if (!col->present[f]) continue;
-    tn_frame_column *fc = &cols[nc++];
-    *fc = (tn_frame_column){
-        .name = names[c], .scope = col->scope, .type = col->type, .width = col->width};
-    if (col->type == TN_COLUMN_TYPE_STRING)
-      fc->text = tn_column_text(col, f);
-    else
-      fc->values = tn_column_row(col, col->scope == TN_COLUMN_SCOPE_FRAME ? f : ds->atom_start[f]);
-  }
-  return nc;
-}
-
 /* The spread of a frame of na atoms over the members in acc (packed as
  * PACKED_LEN), into sd[AT_FORCES + 2 na] ([0] energy, [1, 10) stress,
  * [10, 10 + na) forces, [10 + na, 10 + 2 na) atomic energies), and its
@@ -274,7 +255,7 @@ int cmd_predict(int argc, char **argv) {
       member_e[m] = x[AT_ENERGY];
       ens_acc_add(&acc, x);
     }
-    int nc = input_columns(ds, f, names, cols);
+    int nc = cli_frame_columns(cols, ds, f, names);
     const double *mean = acc.mean;
     cols[nc++] = real_column(TN_LABEL_ENERGY, TN_COLUMN_SCOPE_FRAME, 1, mean + AT_ENERGY);
     cols[nc++] = real_column(TN_LABEL_FORCES, TN_COLUMN_SCOPE_ATOM, 3, mean + AT_FORCES);

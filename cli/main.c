@@ -23,6 +23,10 @@ static const command commands[] = {
      "train one model per training-set size and variant; test errors, table, plots"},
     {"eval", cmd_eval, "errors of a model on labelled data: tables and parity plots"},
     {"predict", cmd_predict, "write a model's energies, forces and atomic energies as extxyz"},
+    {"advval", cmd_advval,
+     "adversarial validation: can a classifier tell data set A from B? AUC, scores, split"},
+    {"transfer", cmd_transfer,
+     "errors of a model on several test sets against their AUC vs the training set"},
     {"checkf", cmd_checkf, "check a model's forces (and stress) against finite differences"},
     {"import-n2p2", cmd_import_n2p2, "convert an n2p2 Behler-Parrinello potential to a model"},
     {"demo", cmd_demo, "train a small SchNet on built-in Ar/Kr data and report (the main job)"},
@@ -52,7 +56,12 @@ int main(int argc, char **argv) {
     return 0;
   }
   for (size_t k = 0; k < sizeof commands / sizeof *commands; k++)
-    if (strcmp(name, commands[k].name) == 0) return commands[k].run(argc - 1, argv + 1);
+    if (strcmp(name, commands[k].name) == 0) {
+      cli_record_command_line(argc - 1, argv + 1);
+      int status = commands[k].run(argc - 1, argv + 1);
+      cli_forget_command_line();
+      return status;
+    }
   fprintf(stderr, "tanne: unknown command '%s'\n\n", name);
   usage(stderr);
   return 2;
