@@ -26,12 +26,12 @@ static void md_num(FILE *f, double v, double sd) {
 }
 
 static const char *trend_words(double rho) {
-  if (!isfinite(rho)) return "cannot be told (too few structures or no variation)";
-  if (rho >= 0.5) return "grows strongly";
-  if (rho >= 0.3) return "grows";
-  if (rho >= 0.1) return "grows weakly";
-  if (rho > -0.1) return "does not track it";
-  return "falls";
+  if (!isfinite(rho)) return "cannot be compared (too few structures, or no variation) with";
+  if (rho >= 0.5) return "grows strongly with";
+  if (rho >= 0.3) return "grows with";
+  if (rho >= 0.1) return "grows weakly with";
+  if (rho > -0.1) return "does not track";
+  return "falls with";
 }
 
 static void write_report(FILE *f, const transfer_args *a, const transfer_set *sets) {
@@ -89,10 +89,10 @@ static void write_report(FILE *f, const transfer_args *a, const transfer_set *se
     const char *unit = s->by_forces ? "F RMSE (meV/Å)" : "|E error| (meV/atom)";
     fprintf(f, "\n## Set %d: %s\n\n", k + 1, s->path);
     if (a->train && isfinite(s->rho_score_err)) {
-      fprintf(f, "The error %s with the score (ρ = %.3f).", trend_words(s->rho_score_err),
+      fprintf(f, "The error %s the score (ρ = %.3f).", trend_words(s->rho_score_err),
               s->rho_score_err);
       if (a->n_models > 1)
-        fprintf(f, " It %s with the ensemble spread (ρ = %.3f); spread and score: ρ = %.3f.",
+        fprintf(f, " It %s the ensemble spread (ρ = %.3f); spread and score: ρ = %.3f.",
                 trend_words(s->rho_spread_err), s->rho_spread_err, s->rho_score_spread);
       fprintf(f,
               "\n\n| score quantile | structures | mean score | P(B) at it | mean %s ± "
@@ -106,8 +106,8 @@ static void write_report(FILE *f, const transfer_args *a, const transfer_set *se
                 1000.0 * t->y_sem);
       }
     } else if (a->n_models > 1) {
-      fprintf(f, "The error %s with the ensemble spread (ρ = %.3f).\n",
-              trend_words(s->rho_spread_err), s->rho_spread_err);
+      fprintf(f, "The error %s the ensemble spread (ρ = %.3f).\n", trend_words(s->rho_spread_err),
+              s->rho_spread_err);
     } else {
       fprintf(f, "No score and no spread: give --train, or several models.\n");
     }
@@ -155,6 +155,18 @@ static int write_structures_csv(const transfer_args *a, const transfer_set *s, i
 
 /* error_vs_score.svg (binned means ± s.e.), error_vs_score_points.svg (every
  * structure) and error_vs_spread.svg; one series per set. */
+/* Writes plot to a->out/name; 1 when written. */
+static int write_plot(const transfer_args *a, const tn_plot *plot, const char *name) {
+  char why[512], path[TN_PATH_MAX + 32];
+  snprintf(path, sizeof path, "%s/%s", a->out, name);
+  if (tn_plot_write_svg(plot, path, why, sizeof why) != TN_STATUS_OK) {
+    fprintf(stderr, TR_CMD ": %s\n", why);
+    return 0;
+  }
+  fprintf(stderr, TR_CMD ": wrote %s\n", path);
+  return 1;
+}
+
 static int write_plots(const transfer_args *a, const transfer_set *sets) {
   int n = a->n_tests, ok = 1;
   tn_plot_series *series = calloc((size_t)n, sizeof *series);
@@ -183,7 +195,6 @@ static int write_plots(const transfer_args *a, const transfer_set *sets) {
       scaled[2 * k + 1][f] = 1000.0 * sets[k].spread[f];
     }
   }
-  char why[512], path[TN_PATH_MAX + 32];
   if (a->train) {
     for (int k = 0; k < n; k++) {
       double *x = bx + (size_t)k * TR_BINS_MAX * 3, *y = x + TR_BINS_MAX, *e = y + TR_BINS_MAX;
@@ -203,21 +214,13 @@ static int write_plots(const transfer_args *a, const transfer_set *sets) {
                     0,
                     n,
                     series};
-    snprintf(path, sizeof path, "%s/error_vs_score.svg", a->out);
-    if (tn_plot_write_svg(&plot, path, why, sizeof why) != TN_STATUS_OK) {
-      fprintf(stderr, TR_CMD ": %s\n", why);
-      ok = 0;
-    }
+    ok = write_plot(a, &plot, "error_vs_score.svg");
     for (int k = 0; k < n; k++)
       series[k] =
           (tn_plot_series){label[k], sets[k].score, scaled[2 * k], NULL, sets[k].n, TN_PLOT_POINTS};
     plot.title = "Error against the adversarial score";
     plot.log_y = 1;
-    snprintf(path, sizeof path, "%s/error_vs_score_points.svg", a->out);
-    if (ok && tn_plot_write_svg(&plot, path, why, sizeof why) != TN_STATUS_OK) {
-      fprintf(stderr, TR_CMD ": %s\n", why);
-      ok = 0;
-    }
+    ok = ok && write_plot(a, &plot, "error_vs_score_points.svg");
   }
   if (ok && a->n_models > 1) {
     for (int k = 0; k < n; k++)
@@ -232,11 +235,7 @@ static int write_plots(const transfer_args *a, const transfer_set *sets) {
                     0,
                     n,
                     series};
-    snprintf(path, sizeof path, "%s/error_vs_spread.svg", a->out);
-    if (tn_plot_write_svg(&plot, path, why, sizeof why) != TN_STATUS_OK) {
-      fprintf(stderr, TR_CMD ": %s\n", why);
-      ok = 0;
-    }
+    ok = write_plot(a, &plot, "error_vs_spread.svg");
   }
 done:
   for (int k = 0; scaled && k < 2 * n; k++) free(scaled[k]);
