@@ -33,6 +33,7 @@
 
 #include "../src/models/model.h"
 #include "../src/train/train.h"
+#include "machine.h"
 #include "models_util.h"
 
 #define ASPIRIN_FILE   "rmd17/rmd17_aspirin_test_01.npz"
@@ -325,25 +326,9 @@ static void print_load(const char *when) {
 }
 
 static void print_machine(int threads) {
-  char model[256] = "unknown";
-  FILE *f = fopen("/proc/cpuinfo", "r");
-  if (f) {
-    char line[512];
-    while (fgets(line, sizeof line, f))
-      if (!strncmp(line, "model name", 10) && strchr(line, ':')) {
-        snprintf(model, sizeof model, "%s", strchr(line, ':') + 2);
-        model[strcspn(model, "\n")] = '\0';
-        break;
-      }
-    fclose(f);
-  }
-  char date[64] = "unknown";
-  time_t now = time(NULL);
-  struct tm tm;
-  if (gmtime_r(&now, &tm)) strftime(date, sizeof date, "%Y-%m-%d %H:%M:%S UTC", &tm);
   printf("bench_models: tanne %s, %s, %d OpenMP thread%s\n", TN_VERSION_STRING,
          tn_real_size() == 4 ? "float32" : "float64", threads, threads == 1 ? "" : "s");
-  printf("machine: %s, %ld logical CPUs\ndate: %s\n", model, sysconf(_SC_NPROCESSORS_ONLN), date);
+  bench_print_machine("");
 }
 
 /* ---------------------------------------------------------------- a model */

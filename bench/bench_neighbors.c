@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "machine.h"
 #include "tanne.h"
 
 #define DENSITY     0.0213 /* atoms / Å³ */
@@ -25,29 +26,8 @@ static double seconds(clockid_t clock) {
 }
 
 static void print_machine(void) {
-  char model[256] = "unknown";
-  FILE *f = fopen("/proc/cpuinfo", "r");
-  if (f) {
-    char line[512];
-    while (fgets(line, sizeof line, f)) {
-      if (strncmp(line, "model name", 10) != 0) continue;
-      const char *colon = strchr(line, ':');
-      if (colon) {
-        snprintf(model, sizeof model, "%s", colon + 2);
-        model[strcspn(model, "\n")] = '\0';
-      }
-      break;
-    }
-    fclose(f);
-  }
-  char date[64] = "unknown";
-  time_t t = time(NULL);
-  struct tm tm;
-  if (gmtime_r(&t, &tm)) strftime(date, sizeof date, "%Y-%m-%d %H:%M:%S UTC", &tm);
   printf("bench_neighbors: cell-list build, tanne %s\n", TN_VERSION_STRING);
-  printf("machine: %s, %ld logical CPUs (the build is serial)\n", model,
-         sysconf(_SC_NPROCESSORS_ONLN));
-  printf("date: %s\n", date);
+  bench_print_machine(" (the build is serial)");
   printf("system: density %.4f atoms/Å³, cutoff %.1f Å, periodic cubic box, jittered lattice, "
          "shuffled order\n\n",
          DENSITY, CUTOFF);
