@@ -183,7 +183,8 @@ static int write_plots(const transfer_args *a, const transfer_set *sets) {
   const char *err_label =
       by_forces ? "force RMSE per structure (meV/Å)" : "|energy error| per structure (meV/atom)";
   for (int k = 0; k < n; k++) {
-    snprintf(label[k], sizeof label[k], "set %d", k + 1);
+    const char *base = strrchr(sets[k].path, '/');
+    snprintf(label[k], sizeof label[k], "%d: %s", k + 1, base ? base + 1 : sets[k].path);
     if (!(scaled[2 * k] = malloc((size_t)sets[k].n * sizeof(double))) ||
         !(scaled[2 * k + 1] = malloc((size_t)sets[k].n * sizeof(double)))) {
       fprintf(stderr, TR_CMD ": out of memory\n");
