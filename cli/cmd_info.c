@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "ensemble.h"
 
 static const char help[] =
     "usage: tanne info [options] FILE...\n\n"
@@ -12,17 +13,6 @@ static const char help[] =
     "eV and Angstrom. For a model file (.tnm): its architecture, elements,\n"
     "parameter count, per-element shifts and lineage (the data, level of theory\n"
     "and parent model of each generation).\n\noptions:\n";
-
-/* 1 if the file starts with the magic of tanne's own files. */
-static int is_tanne_file(const char *path) {
-  static const char magic[8] = {'T', 'A', 'N', 'N', 'E', '\r', '\n', '\x1a'};
-  char head[8];
-  FILE *f = fopen(path, "rb");
-  if (!f) return 0;
-  size_t got = fread(head, 1, sizeof head, f);
-  fclose(f);
-  return got == sizeof head && memcmp(head, magic, sizeof magic) == 0;
-}
 
 static int print_model(const char *path) {
   tn_model *m = NULL;
@@ -67,7 +57,7 @@ int cmd_info(int argc, char **argv) {
   while (cli_args_next(&a, &arg)) cli_input_arg(&a, arg, help, &opt, paths, &n);
   if (n == 0) cli_usage_error(a.command, "no file given");
   for (int k = 0; k < n && status == 0; k++) {
-    if (is_tanne_file(paths[k])) {
+    if (ens_is_model_file(paths[k])) {
       status = print_model(paths[k]) ? 0 : 1;
       continue;
     }

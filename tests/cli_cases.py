@@ -9,6 +9,18 @@ import sys
 TANNE = os.path.abspath(os.environ.get("TANNE_BIN", "build/tanne"))
 results = {"passed": 0, "failed": 0, "skipped": 0}
 
+# The model and train sections of a tiny SchNet config: two epochs of a
+# one-step network, seconds to train and not a good model. Tests add their
+# own data and output sections.
+TINY_SCHNET = """model:
+  features: 8
+  interactions: 1
+  n_basis: 8
+train:
+  epochs: 2
+  batch_size: 4
+"""
+
 
 def case(fn):
     try:

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import tempfile
 
-from cli_cases import TANNE, case, finish
+from cli_cases import TANNE, TINY_SCHNET, case, finish
 
 TMP = tempfile.TemporaryDirectory(prefix="tanne-advval-cli-")
 WORK = TMP.name
@@ -22,14 +22,7 @@ THIN = os.path.join(WORK, "thin.xyz")
 DENSE_TEST = os.path.join(WORK, "dense_test.xyz")  # the odd frames of one run; DENSE the even
 
 TINY = """# two epochs of a one-step SchNet: seconds, not a good model
-model:
-  features: 8
-  interactions: 1
-  n_basis: 8
-train:
-  epochs: 2
-  batch_size: 4
-data:
+""" + TINY_SCHNET + """data:
   train: %s
   n_val: 2
   n_test: 0

@@ -17,7 +17,7 @@ import sys
 import tempfile
 import xml.dom.minidom
 
-from cli_cases import TANNE, case, finish
+from cli_cases import TANNE, TINY_SCHNET, case, finish
 TMP = tempfile.TemporaryDirectory(prefix="tanne-lc-cli-")
 WORK = TMP.name
 OUT = os.path.join(WORK, "lc")
@@ -26,14 +26,7 @@ N_FRAMES, N_TEST = 40, 10  # the built-in data; data.n_test below
 
 AR40 = os.path.join(WORK, "ar40.xyz")  # 40 frames of 32-atom liquid argon
 TINY = f"""# a tiny SchNet: 2 epochs, 10 test frames of 40
-model:
-  features: 8
-  interactions: 1
-  n_basis: 8
-train:
-  epochs: 2
-  batch_size: 4
-data:
+""" + TINY_SCHNET + f"""data:
   n_test: 10
   train: {AR40}
 """

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import tempfile
 
-from cli_cases import TANNE, case, finish
+from cli_cases import TANNE, TINY_SCHNET, case, finish
 
 TMP = tempfile.TemporaryDirectory(prefix="tanne-predict-cli-")
 WORK = TMP.name
@@ -27,14 +27,7 @@ M1 = os.path.join(WORK, "m1", "best.tnm")
 M2 = os.path.join(WORK, "m2", "best.tnm")
 
 TINY = """# two epochs of a one-step SchNet: seconds, not a good model
-model:
-  features: 8
-  interactions: 1
-  n_basis: 8
-train:
-  epochs: 2
-  batch_size: 4
-data:
+""" + TINY_SCHNET + """data:
   n_val: 1
   n_test: 0
 """

@@ -72,6 +72,63 @@ static int union_elements(int32_t *out, const tn_dataset *a, const tn_dataset *b
   return n;
 }
 
+/* Computes the rows of one frame: rows [n_atoms][f->d] (Å, dimensionless
+ * features); errors into why. */
+typedef tn_status (*frame_rows_fn)(void *ctx, const tn_frame *frame, double *rows, char *why,
+                                   size_t why_len);
+
+/* Fills f->x frame by frame, A's then B's, with rows_of; a failure names
+ * its set and frame in f->bad_set, f->bad_frame, and is prefixed by what. */
+static tn_status fill_rows(av_features *f, const tn_dataset *a, const tn_dataset *b,
+                           frame_rows_fn rows_of, void *ctx, const char *what,
+                           tn_progress_fn progress, void *user, char *err, size_t err_len) {
+  const tn_dataset *sets[2] = {a, b};
+  int64_t atom = 0, done = 0, total = f->n_groups;
+  char why[512];
+  for (int s = 0; s < 2; s++)
+    for (int64_t fr = 0; fr < sets[s]->n_frames; fr++) {
+      tn_frame frame;
+      tn_dataset_frame(sets[s], fr, &frame);
+      tn_status st = rows_of(ctx, &frame, f->x + atom * f->d, why, sizeof why);
+      if (st != TN_STATUS_OK) {
+        f->bad_set = s;
+        f->bad_frame = fr;
+        return tn_fail(err, err_len, st, "%s: %s", what, why);
+      }
+      atom += frame.n_atoms;
+      if (progress && (++done % 256 == 0 || done == total)) progress(user, (int)done, (int)total);
+    }
+  return TN_STATUS_OK;
+}
+
+/* ACSF rows through a BPNN model's descriptor code: the element one-hot,
+ * then the raw symmetry functions. */
+typedef struct acsf_ctx {
+  const tn_model *m;
+  tn_neighbors *nl;
+  double *g; /* [atoms][layout max_sf] scratch */
+  int64_t cap;
+  int ne, n_sf;
+} acsf_ctx;
+
+static tn_status acsf_rows(void *ctx, const tn_frame *frame, double *rows, char *why,
+                           size_t why_len) {
+  acsf_ctx *c = ctx;
+  const bp_layout *L = c->m->layout;
+  if (tn_grow((void **)&c->g, &c->cap, (int64_t)frame->n_atoms * L->max_sf + 1, sizeof *c->g))
+    return tn_fail(why, why_len, TN_STATUS_NO_MEMORY, "out of memory");
+  tn_status st = bpnn_descriptors(c->m, c->nl, frame, 0, c->g, why, why_len);
+  if (st != TN_STATUS_OK) return st;
+  int d = c->ne + c->n_sf;
+  for (int i = 0; i < frame->n_atoms; i++) {
+    double *row = rows + (size_t)i * d;
+    memset(row, 0, (size_t)c->ne * sizeof *row);
+    row[model_element_index(c->m, frame->species[i])] = 1.0;
+    memcpy(row + c->ne, c->g + (size_t)i * L->max_sf, (size_t)c->n_sf * sizeof *row);
+  }
+  return TN_STATUS_OK;
+}
+
 tn_status av_features_acsf(av_features *f, const tn_dataset *a, const tn_dataset *b, double cutoff,
                            int radial, int angular, tn_progress_fn progress, void *user, char *err,
                            size_t err_len) {
@@ -92,52 +149,35 @@ tn_status av_features_acsf(av_features *f, const tn_dataset *a, const tn_dataset
   o.features = 1;
   o.interactions = 1;
   tn_model *m = NULL;
-  tn_neighbors *nl = NULL;
-  double *g = NULL;
-  int64_t cap = 0;
+  acsf_ctx c = {0};
   char why[512];
   tn_status st = tn_model_create(&m, &o, el, ne, 0, why, sizeof why);
   if (st != TN_STATUS_OK) {
     st = tn_fail(err, err_len, st, "ACSF descriptors: %s", why);
     goto fail;
   }
-  const bp_layout *L = m->layout;
-  int n_sf = L->el[0].n_sf; /* the same for every element (bpnn_setup) */
-  st = layout(f, a, b, ne + n_sf, err, err_len);
+  c.m = m;
+  c.ne = ne;
+  c.n_sf = ((const bp_layout *)m->layout)->el[0].n_sf; /* the same for every element */
+  st = layout(f, a, b, ne + c.n_sf, err, err_len);
   if (st != TN_STATUS_OK) goto fail;
-  if (!(nl = tn_neighbors_create())) {
+  if (!(c.nl = tn_neighbors_create())) {
     st = tn_fail(err, err_len, TN_STATUS_NO_MEMORY, "out of memory");
     goto fail;
   }
-  const tn_dataset *sets[2] = {a, b};
-  int64_t atom = 0, done = 0, total = f->n_groups;
-  for (int s = 0; s < 2; s++)
-    for (int64_t fr = 0; fr < sets[s]->n_frames; fr++) {
-      tn_frame frame;
-      tn_dataset_frame(sets[s], fr, &frame);
-      if (tn_grow((void **)&g, &cap, (int64_t)frame.n_atoms * L->max_sf + 1, sizeof *g)) {
-        st = tn_fail(err, err_len, TN_STATUS_NO_MEMORY, "out of memory");
-        goto fail;
-      }
-      st = bpnn_descriptors(m, nl, &frame, 0, g, why, sizeof why);
-      if (st != TN_STATUS_OK) {
-        f->bad_set = s;
-        f->bad_frame = fr;
-        st = tn_fail(err, err_len, st, "ACSF descriptors: %s", why);
-        goto fail;
-      }
-      for (int i = 0; i < frame.n_atoms; i++, atom++) {
-        double *row = f->x + atom * f->d;
-        memset(row, 0, (size_t)ne * sizeof *row);
-        row[model_element_index(m, frame.species[i])] = 1.0;
-        memcpy(row + ne, g + (size_t)i * L->max_sf, (size_t)n_sf * sizeof *row);
-      }
-      if (progress && (++done % 256 == 0 || done == total)) progress(user, (int)done, (int)total);
-    }
+  st = fill_rows(f, a, b, acsf_rows, &c, "ACSF descriptors", progress, user, err, err_len);
 fail:
-  free(g);
-  tn_neighbors_free(nl);
+  free(c.g);
+  tn_neighbors_free(c.nl);
   tn_model_free(m);
+  return st;
+}
+
+static tn_status model_rows(void *ctx, const tn_frame *frame, double *rows, char *why,
+                            size_t why_len) {
+  tn_model *m = ctx;
+  tn_status st = tn_model_atom_features(m, frame, rows);
+  if (st != TN_STATUS_OK) tn_fail(why, why_len, st, "%s", tn_model_errmsg(m));
   return st;
 }
 
@@ -149,20 +189,5 @@ tn_status av_features_model(av_features *f, tn_model *m, const tn_dataset *a, co
   if (!m || !a || !b) return tn_fail(err, err_len, TN_STATUS_INVALID_ARG, "NULL argument");
   tn_status st = layout(f, a, b, tn_model_feature_count(m), err, err_len);
   if (st != TN_STATUS_OK) return st;
-  const tn_dataset *sets[2] = {a, b};
-  int64_t atom = 0, done = 0, total = f->n_groups;
-  for (int s = 0; s < 2; s++)
-    for (int64_t fr = 0; fr < sets[s]->n_frames; fr++) {
-      tn_frame frame;
-      tn_dataset_frame(sets[s], fr, &frame);
-      st = tn_model_atom_features(m, &frame, f->x + atom * f->d);
-      if (st != TN_STATUS_OK) {
-        f->bad_set = s;
-        f->bad_frame = fr;
-        return tn_fail(err, err_len, st, "model features: %s", tn_model_errmsg(m));
-      }
-      atom += frame.n_atoms;
-      if (progress && (++done % 256 == 0 || done == total)) progress(user, (int)done, (int)total);
-    }
-  return TN_STATUS_OK;
+  return fill_rows(f, a, b, model_rows, m, "model features", progress, user, err, err_len);
 }

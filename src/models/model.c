@@ -399,6 +399,18 @@ int tn_model_feature_count(const tn_model *m) {
   return m->arch->feature_count && m->arch->features ? m->arch->feature_count(m) : 0;
 }
 
+/* m's scratch holding a batch of the one frame, sized for a forward and a
+ * backward pass (no tangents); errors in m->errmsg. */
+static tn_status one_frame_batch(tn_model *m, const tn_frame *frame) {
+  tn_status st = model_own_work(m);
+  if (st != TN_STATUS_OK) return st;
+  model_work *w = m->work;
+  model_batch_begin(&w->batch);
+  st = model_batch_add(&w->batch, m, w->nl, frame, 0, m->errmsg, sizeof m->errmsg);
+  if (st == TN_STATUS_OK) st = model_work_reserve(w, m, 0, m->errmsg, sizeof m->errmsg);
+  return st;
+}
+
 tn_status tn_model_atom_features(tn_model *m, const tn_frame *frame, double *features) {
   if (!m->arch->feature_count || !m->arch->features)
     return tn_fail(m->errmsg, sizeof m->errmsg, TN_STATUS_UNSUPPORTED,
@@ -409,15 +421,11 @@ tn_status tn_model_atom_features(tn_model *m, const tn_frame *frame, double *fea
   if (!features && frame->n_atoms > 0)
     return tn_fail(m->errmsg, sizeof m->errmsg, TN_STATUS_INVALID_ARG,
                    "atom features: no output array for %d atoms", frame->n_atoms);
-  tn_status st = model_own_work(m);
-  if (st != TN_STATUS_OK) return st;
   /* The batch path of tn_model_eval: one frame, no tangents; the forward
    * pass leaves the representation in the workspace for the hook to read. */
-  model_work *w = m->work;
-  model_batch_begin(&w->batch);
-  st = model_batch_add(&w->batch, m, w->nl, frame, 0, m->errmsg, sizeof m->errmsg);
-  if (st == TN_STATUS_OK) st = model_work_reserve(w, m, 0, m->errmsg, sizeof m->errmsg);
+  tn_status st = one_frame_batch(m, frame);
   if (st != TN_STATUS_OK) return st;
+  model_work *w = m->work;
   m->arch->forward(m, m->params, w->ws, w->stacked, &w->batch, w->y);
   m->arch->features(m, m->params, w->ws, w->stacked, &w->batch, features);
   return TN_STATUS_OK;
@@ -429,13 +437,9 @@ tn_status tn_model_eval(tn_model *m, const tn_frame *frame, double *energy, doub
   if (stress && !tn_cell_periodic((const double(*)[3])frame->cell, frame->pbc))
     return tn_fail(m->errmsg, sizeof m->errmsg, TN_STATUS_INVALID_ARG,
                    "stress needs a periodic cell of positive volume");
-  tn_status st = model_own_work(m);
+  tn_status st = one_frame_batch(m, frame);
   if (st != TN_STATUS_OK) return st;
   model_work *w = m->work;
-  model_batch_begin(&w->batch);
-  st = model_batch_add(&w->batch, m, w->nl, frame, 0, m->errmsg, sizeof m->errmsg);
-  if (st == TN_STATUS_OK) st = model_work_reserve(w, m, 0, m->errmsg, sizeof m->errmsg);
-  if (st != TN_STATUS_OK) return st;
   int n = frame->n_atoms;
   /* Atomic energies go to the work buffer when the caller wants only the
    * total: no allocation once the work has seen a frame this large (MD). */
