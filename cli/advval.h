@@ -44,6 +44,7 @@ typedef struct advval_run {
   int64_t n_envs;
   int64_t *a_order; /* [n_a] A's frames, most B-like first */
   int64_t n_val;    /* the head of a_order that is the validation set */
+  int64_t n_shared; /* B's structures that also occur in A */
   advval_element elements[16];
   int n_elements;
   double seconds_features, seconds_real, seconds_control;

@@ -386,6 +386,15 @@ static void write_report(FILE *f, const advval_args *a, const advval_run *r) {
     else
       fprintf(f, " The control is within %.3f of 0.5, as it should be.", off);
   }
+  if (r->n_shared)
+    fprintf(f,
+            "\n\n**Shared structures:** %lld of B's %lld structures also occur in A. In "
+            "cross-validation each one's twin, labelled the other way, sits in the training "
+            "folds, which pulls the AUC towards or below 0.5.",
+            (long long)r->n_shared, (long long)(r->feat.n_groups - r->feat.n_a));
+  else if (R->auc_struct < 0.45)
+    fprintf(f, "\n\nAn AUC below 0.5 means the classifier is consistently wrong, as it is when "
+               "the two sets hold near-copies of each other's structures.");
   fprintf(f, "\n\n## Per element\n\nHow well the atoms of each element alone are told "
              "apart (their out-of-fold P(B)):\n\n| element | atoms in A | atoms in B | AUC | "
              "mean P(B) in A | mean P(B) in B |\n|---|---:|---:|---:|---:|---:|\n");

@@ -204,6 +204,12 @@ int advval_compute(const advval_args *p, advval_run *r, const char *label) {
   clock_gettime(CLOCK_MONOTONIC, &t0);
   if (!compute_features(p, r)) return 0;
   r->seconds_features = seconds_since(&t0);
+  if (av_shared_frames(&r->n_shared, NULL, r->a, r->b, why, sizeof why) != TN_STATUS_OK) {
+    fprintf(stderr, AV_CMD ": %s\n", why);
+    return 0;
+  }
+  if (r->n_shared)
+    fprintf(stderr, "%s: %lld structures of B also occur in A\n", label, (long long)r->n_shared);
   fprintf(stderr, "%s: %lld + %lld atoms, %d features each (%.1f s)\n", label,
           (long long)r->feat.n_atoms_a, (long long)(r->feat.n_atoms - r->feat.n_atoms_a), r->feat.d,
           r->seconds_features);

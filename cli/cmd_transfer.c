@@ -10,7 +10,8 @@
 #include "transfer.h"
 
 static const char help[] =
-    "usage: tanne transfer [options] MODEL.tnm [MODEL2.tnm ...] [--train A] TEST... [-o DIR]\n\n"
+    "usage: tanne transfer [options] MODEL.tnm [MODEL2.tnm ...] [--train A] TEST... [-o DIR]\n"
+    "       tanne transfer MODEL.tnm --test B [--test C ...]\n\n"
     "Evaluates a model (or the mean of an ensemble of models) on each test set and\n"
     "reports energy, force and atomic-energy errors. With --train (the data the\n"
     "model was trained on), it also runs adversarial validation of the training set\n"
@@ -26,7 +27,9 @@ static const char help[] =
     "structures_K.csv (per structure of set K: errors, spread, score) and the plots\n"
     "error_vs_score.svg and, for ensembles, error_vs_spread.svg.\n\n"
     "options:\n"
-    "  --train FILE        the training data, for the AUC and the scores\n"
+    "  --train FILE        the training data, for the AUC and the scores  [the data\n"
+    "                      file named in the first model's lineage, when it exists]\n"
+    "  --test FILE         a test set (the same as a file after the models; repeatable)\n"
     "  --atomic COLUMN     per-atom reference atomic energies  [energies]\n"
     "  -o, --out DIR       output folder  [transfer]\n"
     "  --bins N            score quantile bins  [5]\n"
@@ -52,6 +55,8 @@ static void parse(transfer_args *t, int argc, char **argv, tn_read_options *ropt
       t->out = a.value;
     } else if (cli_opt(&a, arg, "train"))
       t->train = a.value;
+    else if (cli_opt(&a, arg, "test"))
+      paths[n++] = a.value; /* the scan is past this slot already */
     else if (cli_opt(&a, arg, "atomic"))
       t->atomic = a.value;
     else if (cli_opt(&a, arg, "bins"))
@@ -108,6 +113,7 @@ static int score_set(const transfer_args *t, tn_dataset *train, transfer_set *s,
     s->auc_atom = r.real.auc_atom;
     s->auc_atom_std = r.real.auc_atom_std;
     for (int64_t f = 0; f < s->n; f++) s->score[f] = r.real.score[r.feat.n_a + f];
+    s->n_shared = r.n_shared;
     if (r.control.k)
       fprintf(stderr,
               TR_CMD ": the classifier's control (the training set against a random "
@@ -134,6 +140,24 @@ static int trends(const transfer_args *t, transfer_set *s) {
   return st == TN_STATUS_OK;
 }
 
+/* The data file named in a model's lineage ("data: PATH (N training
+ * frames)"), if that file exists; "" otherwise. */
+static void lineage_data(char *out, size_t len, const tn_model *m) {
+  out[0] = '\0';
+  const char *text = tn_model_lineage(m), *at = text ? strstr(text, "data: ") : NULL;
+  if (!at || (at != text && at[-1] != '\n')) return;
+  at += 6;
+  const char *end = strstr(at, " (");
+  const char *eol = strchr(at, '\n');
+  if (!end || (eol && eol < end) || (size_t)(end - at) >= len) return;
+  snprintf(out, len, "%.*s", (int)(end - at), at);
+  FILE *f = fopen(out, "rb");
+  if (f)
+    fclose(f);
+  else
+    out[0] = '\0';
+}
+
 int cmd_transfer(int argc, char **argv) {
   transfer_args t;
   tn_read_options ropt = tn_read_options_default();
@@ -152,6 +176,15 @@ int cmd_transfer(int argc, char **argv) {
       fprintf(stderr, TR_CMD ": %s\n", why);
       goto done;
     }
+  char from_lineage[TN_PATH_MAX];
+  if (!t.train) {
+    lineage_data(from_lineage, sizeof from_lineage, models[0]);
+    if (from_lineage[0]) {
+      t.train = from_lineage;
+      t.train_from_lineage = 1;
+      fprintf(stderr, TR_CMD ": training set from the model's lineage: %s\n", t.train);
+    }
+  }
   if (t.train) {
     if (!(train = tn_dataset_create()) || !cli_read_all(train, &t.train, 1, &ropt)) goto done;
     if (train->n_frames < t.av.folds) {
@@ -167,6 +200,7 @@ int cmd_transfer(int argc, char **argv) {
     transfer_set *s = &sets[k];
     s->path = t.tests[k];
     s->auc_struct = s->auc_struct_std = s->auc_atom = s->auc_atom_std = NAN;
+    s->n_shared = -1;
     if (!(s->ds = tn_dataset_create()) || !cli_read_all(s->ds, &s->path, 1, &ropt)) goto done;
     if (!transfer_evaluate(s, models, t.models, t.n_models, t.atomic)) goto done;
     if (!(s->score = malloc((size_t)s->n * sizeof *s->score))) {

@@ -31,7 +31,8 @@ typedef struct transfer_set {
   double a_mae, a_mae_offset; /* atomic energies, eV; raw and after per-element offsets */
   int64_t n_energy, n_force_components, n_atomic;
   double auc_struct, auc_struct_std, auc_atom, auc_atom_std; /* NaN without --train */
-  double rho_score_err, rho_spread_err, rho_score_spread;    /* Spearman; NaN if not defined */
+  int64_t n_shared; /* structures also in the training set (-1 without it) */
+  double rho_score_err, rho_spread_err, rho_score_spread; /* Spearman; NaN if not defined */
   int n_bins;
   trend_bin bins[TR_BINS_MAX]; /* the error (F RMSE, else |E error|) by score quantile */
 } transfer_set;
@@ -49,7 +50,8 @@ typedef struct transfer_args {
   int n_models;
   const char *const *tests; /* [n_tests] paths */
   int n_tests;
-  const char *train; /* NULL: no AUC or score */
+  const char *train;      /* NULL: no AUC or score */
+  int train_from_lineage; /* train is the data file of the model's lineage */
   const char *atomic;
   const char *out;
   int bins;

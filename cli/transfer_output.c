@@ -48,25 +48,35 @@ static void write_report(FILE *f, const transfer_args *a, const transfer_set *se
   }
   if (a->train)
     fprintf(f,
-            "- Training set: %s. AUC: adversarial validation of the training set against "
+            "- Training set: %s%s. AUC: adversarial validation of the training set against "
             "each test set (ACSF, cutoff %g Å; %s; %d folds; seed %llu), mean ± std over "
             "folds. The score of a structure is its mean log-odds of being from the test "
             "set, P(B) = σ(score).\n",
-            a->train, a->av.cutoff, a->av.classifier, a->av.folds, (unsigned long long)a->av.seed);
+            a->train,
+            a->train_from_lineage ? " (the data file of the model's lineage: frames the run set "
+                                    "aside for validation and test are in it too)"
+                                  : "",
+            a->av.cutoff, a->av.classifier, a->av.folds, (unsigned long long)a->av.seed);
   else
-    fprintf(f, "- No training set given (--train): no AUC and no scores.\n");
+    fprintf(f, "- No training set (--train, or a data file in the model's lineage): no AUC and "
+               "no scores.\n");
   fprintf(f,
           "- Errors: E per atom (meV/atom), force components (meV/Å), atomic energies "
           "against '%s' (meV; raw, and after removing a per-element mean offset, which "
           "totals leave free).\n\n",
           a->atomic);
-  fprintf(
-      f, "| test set | frames | AUC per structure | AUC per atom | E MAE | E RMSE | F MAE | "
-         "F RMSE | atomic MAE | atomic MAE −offset | ρ(score, error) | ρ(spread, error) | "
-         "ρ(score, spread) |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+  fprintf(f, "| test set | frames | in training set | AUC per structure | AUC per atom | E MAE | E "
+             "RMSE | F MAE | "
+             "F RMSE | atomic MAE | atomic MAE −offset | ρ(score, error) | ρ(spread, error) | "
+             "ρ(score, spread) "
+             "|\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
   for (int k = 0; k < a->n_tests; k++) {
     const transfer_set *s = &sets[k];
     fprintf(f, "| %d: %s | %lld |", k + 1, s->path, (long long)s->n);
+    if (s->n_shared >= 0)
+      fprintf(f, " %lld |", (long long)s->n_shared);
+    else
+      fprintf(f, " - |");
     md_num(f, s->auc_struct, s->auc_struct_std);
     md_num(f, s->auc_atom, s->auc_atom_std);
     md_mev(f, s->e_mae, " %.2f |");
@@ -83,7 +93,9 @@ static void write_report(FILE *f, const transfer_args *a, const transfer_set *se
   fprintf(f, "\nρ: Spearman's rank correlation over the structures of a set. The error of a "
              "structure is its force RMSE when the set has forces, else its |energy error| "
              "per atom; the spread is the matching ensemble spread (mean over atoms of the "
-             "force spread, else the energy spread per atom).\n");
+             "force spread, else the energy spread per atom). 'In training set': test "
+             "structures that also occur in the training set; they pull the AUC towards or "
+             "below 0.5 (each one's twin, labelled the other way, sits in the training folds).\n");
   for (int k = 0; k < a->n_tests; k++) {
     const transfer_set *s = &sets[k];
     const char *unit = s->by_forces ? "F RMSE (meV/Å)" : "|E error| (meV/atom)";
@@ -125,14 +137,15 @@ static int write_summary_csv(const transfer_args *a, const transfer_set *sets) {
   fprintf(f, "set,path,frames,auc_struct,auc_struct_std,auc_atom,auc_atom_std,"
              "e_mae_meV_per_atom,e_rmse_meV_per_atom,f_mae_meV_per_A,f_rmse_meV_per_A,"
              "atomic_mae_meV,atomic_mae_offset_meV,rho_score_error,rho_spread_error,"
-             "rho_score_spread\n");
+             "rho_score_spread,in_training_set\n");
   for (int k = 0; k < a->n_tests; k++) {
     const transfer_set *s = &sets[k];
-    fprintf(f, "%d,\"%s\",%lld,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g\n",
-            k + 1, s->path, (long long)s->n, s->auc_struct, s->auc_struct_std, s->auc_atom,
-            s->auc_atom_std, 1000 * s->e_mae, 1000 * s->e_rmse, 1000 * s->f_mae,
-            1000 * s->f_rmse_all, 1000 * s->a_mae, 1000 * s->a_mae_offset, s->rho_score_err,
-            s->rho_spread_err, s->rho_score_spread);
+    fprintf(
+        f, "%d,\"%s\",%lld,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%lld\n",
+        k + 1, s->path, (long long)s->n, s->auc_struct, s->auc_struct_std, s->auc_atom,
+        s->auc_atom_std, 1000 * s->e_mae, 1000 * s->e_rmse, 1000 * s->f_mae, 1000 * s->f_rmse_all,
+        1000 * s->a_mae, 1000 * s->a_mae_offset, s->rho_score_err, s->rho_spread_err,
+        s->rho_score_spread, (long long)s->n_shared);
   }
   return cli_out_close(&o, f, !ferror(f));
 }

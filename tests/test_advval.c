@@ -178,6 +178,32 @@ static void test_environments(void) {
   tn_dataset_free(b);
 }
 
+/* B's first frame is A's second; its second is the same molecule moved by
+ * 1e-3 Å in one coordinate (not the same); its third has the atoms of A's
+ * first in another order (not the same either: atom order is kept). */
+static void test_shared_frames(void) {
+  tn_dataset *a = tn_dataset_create(), *b = tn_dataset_create();
+  static const int32_t ho[3] = {8, 1, 1}, oh[3] = {1, 8, 1};
+  static const double w1[3][3] = {{0, 0, 0}, {0.96, 0, 0}, {-0.24, 0.93, 0}};
+  static const double w2[3][3] = {{0, 0, 0}, {0.97, 0, 0}, {-0.25, 0.92, 0}};
+  static const double moved[3][3] = {{0, 0, 0}, {0.97, 0, 0.001}, {-0.25, 0.92, 0}};
+  static const double swapped[3][3] = {{0.96, 0, 0}, {0, 0, 0}, {-0.24, 0.93, 0}};
+  append_molecule(a, ho, w1, 3);
+  append_molecule(a, ho, w2, 3);
+  append_molecule(b, ho, w2, 3);
+  append_molecule(b, ho, moved, 3);
+  append_molecule(b, oh, swapped, 3);
+  char err[256];
+  int64_t n;
+  uint8_t in_a[3];
+  CHECK_OK(av_shared_frames(&n, in_a, a, b, err, sizeof err));
+  CHECK(n == 1 && in_a[0] == 1 && in_a[1] == 0 && in_a[2] == 0);
+  CHECK_OK(av_shared_frames(&n, NULL, a, a, err, sizeof err));
+  CHECK(n == 2);
+  tn_dataset_free(a);
+  tn_dataset_free(b);
+}
+
 static void test_rank(void) {
   static const double s[6] = {0.5, 2.0, -1.0, 2.0, 0.0, 3.0};
   int64_t order[6];
@@ -219,6 +245,7 @@ static void test_bad_input(void) {
 int main(void) {
   RUN(test_acsf_rows);
   RUN(test_environments);
+  RUN(test_shared_frames);
   RUN(test_rank);
   RUN(test_bad_input);
   RUN(test_two_densities);

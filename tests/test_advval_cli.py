@@ -171,6 +171,7 @@ def test_transfer_matches_eval():
     assert r.returncode == 0, r.stderr
     summary = rows(os.path.join(out, "transfer.csv"))
     assert [s["frames"] for s in summary] == ["50", "100"]
+    assert [s["in_training_set"] for s in summary] == ["0", "0"]
     # the thin liquid is foreign to the dense training frames; the frames between them are not
     assert float(summary[1]["auc_struct"]) >= 0.95, summary[1]
     assert float(summary[0]["auc_struct"]) < 0.8, summary[0]
@@ -194,6 +195,19 @@ def test_transfer_matches_eval():
     per = rows(os.path.join(out2, "structures_1.csv"))
     assert all(float(p["f_std_meV_per_A"]) > 0 for p in per)
     assert "Ensemble of 2 models" in r.stdout
+    # a test set that is the training set: every structure shared, the AUC below 0.5
+    out3 = os.path.join(WORK, "tr3")
+    r = tanne("transfer", m1, "--train", even, even, "-o", out3, "--classifier", "logreg")
+    assert r.returncode == 0, r.stderr
+    same = rows(os.path.join(out3, "transfer.csv"))[0]
+    assert same["in_training_set"] == "50" and float(same["auc_struct"]) < 0.5, same
+    # without --train, the data file of the model's lineage; --test names a test set
+    out4 = os.path.join(WORK, "tr4")
+    r = tanne("transfer", m1, "--test", THIN, "-o", out4, "--classifier", "logreg")
+    assert r.returncode == 0, r.stderr
+    assert "the data file of the model's lineage" in r.stdout, r.stdout
+    lin = rows(os.path.join(out4, "transfer.csv"))[0]
+    assert abs(float(lin["auc_struct"]) - float(summary[1]["auc_struct"])) < 1e-9, lin
 
 
 def test_bad_input():

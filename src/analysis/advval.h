@@ -90,6 +90,16 @@ void av_control_labels(uint8_t *is_b, int64_t n, uint64_t seed);
  * adversarial validation set. NO_MEMORY only. */
 tn_status av_rank(int64_t *order, const double *score, int64_t n, char *err, size_t err_len);
 
+/* ---- shared structures (shared_frames.c) -------------------------------- */
+
+/* *n_shared: the frames of b that also occur in a (same atom count, the
+ * same species in the same order, every position within 1e-6 Å);
+ * b_in_a [b->n_frames] (may be NULL) flags them. Shared structures pull an
+ * adversarial AUC below 0.5: in cross-validation each one's twin, with
+ * the other label, sits in the training folds. NO_MEMORY only. */
+tn_status av_shared_frames(int64_t *n_shared, uint8_t *b_in_a, const tn_dataset *a,
+                           const tn_dataset *b, char *err, size_t err_len);
+
 /* ---- local environments (environments.c) --------------------------------- */
 
 /* One kind of local environment: the element of an atom and the elements
