@@ -21,6 +21,7 @@ static void test_exp_neg(void) {
   CHECK(nn_exp_neg(0) == 1);
   CHECK(nn_exp_neg((tn_real)-88) == 0 && nn_exp_neg((tn_real)-1e30) == 0);
   CHECK(nn_exp_neg((tn_real)-86.9) > 0);
+  CHECK(isnan(nn_exp_neg((tn_real)NAN)));
 }
 
 /* Largest error of nn_log1p_unit over [0, 1], relative to log1p(t). */

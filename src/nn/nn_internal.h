@@ -39,9 +39,12 @@ static inline tn_real nn_sqrt(tn_real x) { return sqrtf(x); }
 /* e^x for x <= 0: x = n ln2 + r with |r| <= ln2/2 (ln2 split in a part
  * exact in float and a correction), e^r by its Taylor polynomial to r⁶
  * (truncation < 1.3e-7 relative), times 2^n built in the exponent bits.
- * Below -87 (near where 2^n turns subnormal) it returns 0: e^x < 1.7e-38. */
+ * Below -87 (near where 2^n turns subnormal) it returns 0: e^x < 1.7e-38.
+ * NaN gives NaN. */
 static inline float nn_exp_neg(float x) {
-  float xc = x < -87.0f ? -87.0f : x;
+  /* NaN fails the comparison and is clamped too: converting it to int32_t
+   * below would be undefined (UBSan); it comes back NaN at the end */
+  float xc = x >= -87.0f ? x : -87.0f;
   /* round(xc log2 e) by truncation toward zero of a value <= 0 (which
    * vectorizes, unlike floorf without SSE4.1) */
   int32_t n = (int32_t)(xc * 1.44269504f - 0.5f);
@@ -58,7 +61,7 @@ static inline float nn_exp_neg(float x) {
     int32_t i;
   } scale;
   scale.i = (n + 127) * (1 << 23);
-  return x < -87.0f ? 0.0f : p * scale.f;
+  return x >= -87.0f ? p * scale.f : (x == x ? 0.0f : x);
 }
 
 /* log(1 + t) for t in [0, 1]: 2 atanh(z) with z = t / (2 + t) <= 1/3, by
