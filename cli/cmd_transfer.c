@@ -95,7 +95,7 @@ static void parse(transfer_args *t, int argc, char **argv, tn_read_options *ropt
 
 /* Adversarial validation of the training set against test set s: the AUCs
  * and the score of every test structure. */
-static int score_set(const transfer_args *t, tn_dataset *train, transfer_set *s, int k) {
+static int score_set(transfer_args *t, tn_dataset *train, transfer_set *s, int k) {
   advval_args p = t->av;
   p.path_a = t->train;
   p.path_b = s->path;
@@ -114,11 +114,10 @@ static int score_set(const transfer_args *t, tn_dataset *train, transfer_set *s,
     s->auc_atom_std = r.real.auc_atom_std;
     for (int64_t f = 0; f < s->n; f++) s->score[f] = r.real.score[r.feat.n_a + f];
     s->n_shared = r.n_shared;
-    if (r.control.k)
-      fprintf(stderr,
-              TR_CMD ": the classifier's control (the training set against a random "
-                     "half of itself) gives AUC %.3f per structure\n",
-              r.control.auc_struct);
+    if (r.control.k) {
+      t->control_auc = r.control.auc_struct;
+      t->control_auc_std = r.control.auc_struct_std;
+    }
   }
   r.a = r.b = NULL; /* owned by the caller */
   advval_run_free(&r);
@@ -162,6 +161,7 @@ int cmd_transfer(int argc, char **argv) {
   transfer_args t;
   tn_read_options ropt = tn_read_options_default();
   parse(&t, argc, argv, &ropt);
+  t.control_auc = t.control_auc_std = NAN;
   int status = 1;
   tn_model **models = calloc((size_t)t.n_models, sizeof *models);
   transfer_set *sets = calloc((size_t)t.n_tests, sizeof *sets);

@@ -50,8 +50,9 @@ typedef struct transfer_args {
   int n_models;
   const char *const *tests; /* [n_tests] paths */
   int n_tests;
-  const char *train;      /* NULL: no AUC or score */
-  int train_from_lineage; /* train is the data file of the model's lineage */
+  const char *train;                   /* NULL: no AUC or score */
+  int train_from_lineage;              /* train is the data file of the model's lineage */
+  double control_auc, control_auc_std; /* the classifier's self-split control, per structure */
   const char *atomic;
   const char *out;
   int bins;

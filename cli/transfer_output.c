@@ -57,7 +57,12 @@ static void write_report(FILE *f, const transfer_args *a, const transfer_set *se
                                     "aside for validation and test are in it too)"
                                   : "",
             a->av.cutoff, a->av.classifier, a->av.folds, (unsigned long long)a->av.seed);
-  else
+  if (a->train && isfinite(a->control_auc))
+    fprintf(f,
+            "- The classifier's control, the training set against random halves of itself: "
+            "AUC %.3f ± %.3f per structure (0.5 expected).\n",
+            a->control_auc, a->control_auc_std);
+  if (!a->train)
     fprintf(f, "- No training set (--train, or a data file in the model's lineage): no AUC and "
                "no scores.\n");
   fprintf(f,

@@ -169,6 +169,7 @@ def test_transfer_matches_eval():
     r = tanne("transfer", m1, "--train", even, DENSE_TEST, THIN, "-o", out, "--classifier",
               "logreg")
     assert r.returncode == 0, r.stderr
+    assert "The classifier's control" in r.stdout, r.stdout
     summary = rows(os.path.join(out, "transfer.csv"))
     assert [s["frames"] for s in summary] == ["50", "100"]
     assert [s["in_training_set"] for s in summary] == ["0", "0"]
