@@ -23,49 +23,6 @@ static const char help[] =
     "                      PREFIX_energy.svg, PREFIX_forces.svg and\n"
     "                      PREFIX_atomic_energies.svg (default: no files)\n";
 
-/* Replaces *ds by the frames of one subset of the split file split_path.
- * Returns 0 after printing why on failure. */
-static int keep_subset(tn_dataset **ds, const char *split_path, const char *subset) {
-  char err[512];
-  tn_split split = {0};
-  tn_status st = tn_split_load(&split, split_path, err, sizeof err);
-  if (st != TN_STATUS_OK) {
-    fprintf(stderr, "tanne eval: %s (%s)\n", err, tn_status_str(st));
-    return 0;
-  }
-  int ok = 0;
-  tn_dataset *part = NULL;
-  if (split.n_frames != (*ds)->n_frames) {
-    fprintf(stderr, "tanne eval: %s indexes %lld frames, but the data have %lld\n", split_path,
-            (long long)split.n_frames, (long long)(*ds)->n_frames);
-    goto done;
-  }
-  const int64_t *which = !strcmp(subset, "train") ? split.train
-                         : !strcmp(subset, "val") ? split.val
-                                                  : split.test;
-  int64_t n = !strcmp(subset, "train") ? split.n_train
-              : !strcmp(subset, "val") ? split.n_val
-                                       : split.n_test;
-  if (n == 0) {
-    fprintf(stderr, "tanne eval: %s has no %s frames\n", split_path, subset);
-    goto done;
-  }
-  part = tn_dataset_create();
-  st = part ? tn_dataset_append_subset(part, *ds, which, n) : TN_STATUS_NO_MEMORY;
-  if (st != TN_STATUS_OK) {
-    fprintf(stderr, "tanne eval: %s frames of %s: %s\n", subset, split_path, tn_status_str(st));
-    goto done;
-  }
-  tn_dataset_free(*ds);
-  *ds = part;
-  part = NULL;
-  ok = 1;
-done:
-  tn_dataset_free(part);
-  tn_split_free(&split);
-  return ok;
-}
-
 int cmd_eval(int argc, char **argv) {
   cli_args a;
   cli_args_init(&a, "tanne eval", argc, argv);
@@ -109,7 +66,7 @@ int cmd_eval(int argc, char **argv) {
     goto done;
   }
   if (!report_load(&m, ds, start, model_path, files, n_files, &opt, "tanne eval")) goto done;
-  if (split && !keep_subset(&ds, split, subset)) goto done;
+  if (split && !report_keep_subset(&ds, split, subset, "tanne eval")) goto done;
   if (!atomic) {
     const tn_column *c = tn_dataset_column(ds, TN_LABEL_ENERGIES);
     if (c && c->scope == TN_COLUMN_SCOPE_ATOM && c->width == 1 && c->type != TN_COLUMN_TYPE_STRING)

@@ -339,6 +339,66 @@ int report_write_csv(const report *r, const char *path, const char *command) {
   return 1;
 }
 
+/* Replaces *ds by the frames of one subset of the split file split_path.
+ * Returns 0 after printing why on failure. */
+int report_keep_subset(tn_dataset **ds, const char *split_path, const char *subset,
+                       const char *command) {
+  char err[512];
+  tn_split split = {0};
+  tn_status st = tn_split_load(&split, split_path, err, sizeof err);
+  if (st != TN_STATUS_OK) {
+    fprintf(stderr, "%s: %s (%s)\n", command, err, tn_status_str(st));
+    return 0;
+  }
+  int ok = 0;
+  tn_dataset *part = NULL;
+  if (split.n_frames != (*ds)->n_frames) {
+    fprintf(stderr, "%s: %s indexes %lld frames, but the data have %lld\n", command, split_path,
+            (long long)split.n_frames, (long long)(*ds)->n_frames);
+    goto done;
+  }
+  const int64_t *which = !strcmp(subset, "train") ? split.train
+                         : !strcmp(subset, "val") ? split.val
+                                                  : split.test;
+  int64_t n = !strcmp(subset, "train") ? split.n_train
+              : !strcmp(subset, "val") ? split.n_val
+                                       : split.n_test;
+  if (n == 0) {
+    fprintf(stderr, "%s: %s has no %s frames\n", command, split_path, subset);
+    goto done;
+  }
+  part = tn_dataset_create();
+  st = part ? tn_dataset_append_subset(part, *ds, which, n) : TN_STATUS_NO_MEMORY;
+  if (st != TN_STATUS_OK) {
+    fprintf(stderr, "%s: %s frames of %s: %s\n", command, subset, split_path, tn_status_str(st));
+    goto done;
+  }
+  tn_dataset_free(*ds);
+  *ds = part;
+  part = NULL;
+  ok = 1;
+done:
+  tn_dataset_free(part);
+  tn_split_free(&split);
+  return ok;
+}
+
+/* --------------------------------------------------------- atomic energies */
+
+int report_atomic_rows(const report *r, report_atomic *rows) {
+  int n = 0;
+  if (r->all[ROW_ATOMS].n == 0) return 0;
+  rows[n++] = (report_atomic){0, r->all[ROW_ATOMS], r->all[ROW_ATOMS_SHIFTED], NAN};
+  for (int z = 1; z <= Z_MAX; z++) {
+    const points *p = &r->atoms_pts[z];
+    if (p->n == 0) continue;
+    double offset = 0.0;
+    for (int64_t k = 0; k < p->n; k++) offset += p->pred[k] - p->ref[k];
+    rows[n++] = (report_atomic){z, r->atoms_el[z], r->atoms_shifted_el[z], offset / (double)p->n};
+  }
+  return n;
+}
+
 /* ----------------------------------------------------------------- plots */
 
 static int write_plot(const char *prefix, const char *suffix, const char *title, const char *unit,
@@ -396,6 +456,41 @@ int report_write_plots(const report *r, const char *prefix, const char *command,
   n = element_series(r->atoms_pts, series);
   return write_plot(prefix, "_atomic_energies.svg", "atomic energies", "eV", series, n, command,
                     written);
+}
+
+int report_write_atomic_plots(const report *r, const char *prefix, const char *command,
+                              int *written) {
+  tn_plot_series series[Z_MAX];
+  double *shifted[Z_MAX + 1] = {0};
+  *written = 0;
+  int n = element_series(r->atoms_pts, series), ok = 0;
+  if (!write_plot(prefix, "_atoms_raw.svg", "atomic energies, raw", "eV", series, n, command,
+                  written))
+    return 0;
+  /* the same points with each element's mean error taken off the predictions */
+  n = 0;
+  for (int z = 1; z <= Z_MAX; z++) {
+    const points *p = &r->atoms_pts[z];
+    if (p->n == 0) continue;
+    if (!(shifted[z] = malloc((size_t)p->n * sizeof *shifted[z]))) {
+      fprintf(stderr, "%s: out of memory\n", command);
+      goto done;
+    }
+    double offset = 0.0;
+    for (int64_t k = 0; k < p->n; k++) offset += p->pred[k] - p->ref[k];
+    offset /= (double)p->n;
+    for (int64_t k = 0; k < p->n; k++) shifted[z][k] = p->pred[k] - offset;
+    series[n++] = (tn_plot_series){.label = tn_element_symbol(z),
+                                   .x = p->ref,
+                                   .y = shifted[z],
+                                   .n = p->n,
+                                   .style = TN_PLOT_POINTS};
+  }
+  ok = write_plot(prefix, "_atoms_offset.svg", "atomic energies, each element's mean error removed",
+                  "eV", series, n, command, written);
+done:
+  for (int z = 0; z <= Z_MAX; z++) free(shifted[z]);
+  return ok;
 }
 
 int report_load(tn_model **m, tn_dataset *ds, int64_t *start, const char *model_path,

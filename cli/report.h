@@ -58,6 +58,31 @@ int report_write_csv(const report *r, const char *path, const char *command);
  * Returns 0 after printing the reason on failure. */
 int report_write_plots(const report *r, const char *prefix, const char *command, int *written);
 
+/* Replaces *ds by the frames of subset ("train", "val" or "test") of the
+ * split file split_path, which must index exactly *ds's frames. Returns 0
+ * after printing "command: why" on failure. */
+int report_keep_subset(tn_dataset **ds, const char *split_path, const char *subset,
+                       const char *command);
+
+/* The atomic energies of r, raw and after removing each element's mean
+ * error (the gauge totals leave free): rows[0] all elements (z 0, offset
+ * NaN), then one row per element in ascending Z. Errors in meV; offset, the
+ * element's mean (predicted − reference), in eV. rows holds 119 entries;
+ * returns the count (0 when no atomic energies were compared). */
+typedef struct report_atomic {
+  int z;
+  tn_error_stats raw, shifted;
+  double offset;
+} report_atomic;
+int report_atomic_rows(const report *r, report_atomic *rows);
+
+/* Per-element parity plots of the atomic energies: PREFIX_atoms_raw.svg and
+ * PREFIX_atoms_offset.svg (each element's mean error removed). Needs
+ * keep_points or atomic energies compared; *written counts the files.
+ * Returns 0 after printing why. */
+int report_write_atomic_plots(const report *r, const char *prefix, const char *command,
+                              int *written);
+
 /* What eval and predict do first: load the model and read each file into
  * ds, recording in start[n_files + 1] where each file's frames begin (for
  * report_sources). Prints "command: why" and returns 0 on failure. */
