@@ -383,6 +383,11 @@ done:
   return ok;
 }
 
+void report_totals(const report *r, tn_error_stats *energy_per_atom, tn_error_stats *forces) {
+  if (energy_per_atom) *energy_per_atom = r->all[ROW_ENERGY_ATOM];
+  if (forces) *forces = r->all[ROW_FORCES];
+}
+
 /* --------------------------------------------------------- atomic energies */
 
 int report_atomic_rows(const report *r, report_atomic *rows) {

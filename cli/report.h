@@ -64,6 +64,10 @@ int report_write_plots(const report *r, const char *prefix, const char *command,
 int report_keep_subset(tn_dataset **ds, const char *split_path, const char *subset,
                        const char *command);
 
+/* The statistics of r's energies per atom (meV/atom) and force components
+ * (meV/Å); either may be NULL. Empty (n = 0) where nothing was compared. */
+void report_totals(const report *r, tn_error_stats *energy_per_atom, tn_error_stats *forces);
+
 /* The atomic energies of r, raw and after removing each element's mean
  * error (the gauge totals leave free): rows[0] all elements (z 0, offset
  * NaN), then one row per element in ascending Z. Errors in meV; offset, the
