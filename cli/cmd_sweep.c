@@ -29,7 +29,8 @@ static const char help[] =
     "Each run lives in DIR/wW_dD. A run that finished (best.tnm and\n"
     "test_metrics.csv) is evaluated, not retrained; one that was interrupted\n"
     "(checkpoint.tnc) is resumed.\n\n"
-    "Writes DIR/sweep.csv and DIR/sweep.md (also printed).\n\n"
+    "Writes DIR/sweep.csv, DIR/sweep.md (also printed) and DIR/sweep_atoms.svg\n"
+    "(atomic-energy MAE against parameters).\n\n"
     "options:\n"
     "  --width LIST        model.features values, comma-separated (required)\n"
     "  --depth LIST        model.interactions values  [the config's]\n"
@@ -276,6 +277,38 @@ static int write_csv(const sweep_args *s, const sweep_row *rows, int n) {
   return cli_out_close(&o, f, !ferror(f));
 }
 
+/* sweep_atoms.svg: the atomic-energy MAE (offset removed) against the
+ * parameter count, test and transfer frames as two series. */
+static int write_plot(const sweep_args *s, const sweep_row *rows, int n) {
+  double *x = malloc((size_t)n * 3 * sizeof *x), *yt = x ? x + n : NULL, *yx = x ? x + 2 * n : NULL;
+  if (!x) {
+    fprintf(stderr, SW_CMD ": out of memory\n");
+    return 0;
+  }
+  for (int k = 0; k < n; k++) {
+    x[k] = (double)rows[k].params;
+    yt[k] = rows[k].a_mae;
+    yx[k] = rows[k].t_a_mae;
+  }
+  tn_plot_series series[2] = {{"test frames", x, yt, NULL, n, TN_PLOT_POINTS},
+                              {"transfer set", x, yx, NULL, n, TN_PLOT_POINTS}};
+  tn_plot plot = {.title = "Atomic-energy recovery against model size",
+                  .x_label = "parameters",
+                  .y_label = "atomic-energy MAE, offsets removed (meV)",
+                  .log_x = 1,
+                  .n_series = s->transfer ? 2 : 1,
+                  .series = series};
+  char path[TN_PATH_MAX + 32], err[512];
+  snprintf(path, sizeof path, "%s/sweep_atoms.svg", s->out);
+  tn_status st = tn_plot_write_svg(&plot, path, err, sizeof err);
+  if (st != TN_STATUS_OK)
+    fprintf(stderr, SW_CMD ": %s\n", err);
+  else
+    fprintf(stderr, SW_CMD ": wrote %s\n", path);
+  free(x);
+  return st == TN_STATUS_OK;
+}
+
 int cmd_sweep(int argc, char **argv) {
   sweep_args s;
   parse(&s, argc, argv);
@@ -304,7 +337,7 @@ int cmd_sweep(int argc, char **argv) {
             d ? "" : ", the config's depth");
     if (!run_size(r, &s, w, d, transfer)) goto done;
   }
-  if (!write_csv(&s, rows, n)) goto done;
+  if (!write_csv(&s, rows, n) || !write_plot(&s, rows, n)) goto done;
   cli_out o;
   FILE *f = cli_out_open(&o, SW_CMD, s.out, "sweep.md");
   if (!f) goto done;

@@ -71,6 +71,7 @@ def test_rows_match_atoms_and_info():
         transfer = atoms_all(model, "mix.xyz")
         assert abs(float(x["transfer_atomic_mae_meV"]) - transfer) <= 0.006, (x, transfer)
     assert "| width | depth |" in open(os.path.join(OUT, "sweep.md")).read()
+    assert os.path.getsize(os.path.join(OUT, "sweep_atoms.svg")) > 0
 
 
 def test_finished_runs_are_not_retrained():
