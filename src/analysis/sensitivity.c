@@ -318,8 +318,9 @@ void sens_finish(sens_result *s) {
         p->peak_mean = p->bins[b].mean;
     }
     stat_finish(&p->beyond);
-    p->effective_range =
-        sens_effective_range(p->bins, s->n_bins, s->opt.bin_width, s->opt.threshold);
+    double range = sens_effective_range(p->bins, s->n_bins, s->opt.bin_width, s->opt.threshold);
+    /* the last bin may end beyond r_max (a partial bin): r_max then; NaN stays */
+    p->effective_range = range > s->opt.r_max ? s->opt.r_max : range;
   }
 }
 

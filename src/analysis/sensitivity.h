@@ -50,7 +50,8 @@ typedef struct sens_pair {
   sens_stat *bins;        /* [n_bins] */
   sens_stat beyond;       /* samples at r ≥ r_max (mean filled in too) */
   double peak_mean;       /* the largest bin mean (eV/Å); NaN without samples in range */
-  double effective_range; /* Å, sens_effective_range of the bins; NaN without samples */
+  double effective_range; /* Å, sens_effective_range of the bins (at most r_max); NaN
+                             without samples */
 } sens_pair;
 
 typedef struct sens_result {
@@ -87,8 +88,10 @@ tn_status sens_add_jacobian(sens_result *s, const tn_frame *frame, const double 
 
 /* tn_model_energy_jacobian of the frame, then sens_add_jacobian. The
  * model's errors come back with their status and its message, prefixed by
- * the frame ("frame 3: frame 1, atom 2: element Xe is not one the model was
- * made for"). NO_MEMORY for the Jacobian (n² · 3 doubles). */
+ * this frame's number (the model numbers the single frame it sees 1):
+ * "sensitivities: frame 3: frame 1, atom 2: element Xe is not one the model
+ * was made for". INVALID_ARG for NULL arguments or a negative atom count;
+ * NO_MEMORY for the Jacobian (n² · 3 doubles, kept in s and reused). */
 tn_status sens_add_frame(sens_result *s, tn_model *m, const tn_frame *frame, int64_t id, char *err,
                          size_t err_len);
 
