@@ -33,7 +33,8 @@ CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 # Finite-difference tests need float64, so they always run from a DOUBLE=1
 # build (build-double, or build-san-double under SANITIZE=1).
 FD_SRC   := tests/test_nn.c tests/test_schnet.c tests/test_nn_vector.c tests/test_painn.c \
-            tests/test_acsf.c tests/test_bpnn.c tests/test_n2p2_import.c tests/test_classify_mlp.c
+            tests/test_acsf.c tests/test_bpnn.c tests/test_n2p2_import.c tests/test_classify_mlp.c \
+            tests/test_sensitivity.c
 TEST_SRC := $(filter-out $(FD_SRC),$(sort $(wildcard tests/test_*.c)))
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 ifeq ($(DOUBLE),1)

@@ -410,6 +410,19 @@ tn_status tn_model_set_lineage(tn_model *m, const char *text); /* copies; NULL o
 tn_status tn_model_eval(tn_model *m, const tn_frame *frame, double *energy, double (*forces)[3],
                         double stress[3][3], double *atom_energies);
 
+/* Exact sensitivities of the atomic energies to the positions (Esders et
+ * al., "Analyzing atomic interactions in molecules as learned by neural
+ * networks", 2024/25): jac[(i n + j) 3 + c] = ∂E_i/∂R_{j,c} in eV/Å, for
+ * one frame of n atoms, E_i = σ y_i + μ_{Z_i} the atomic energies
+ * tn_model_eval gives. In a periodic frame R_j moves with all its images (the
+ * convention of forces), so Σ_i ∂E_i/∂R_j = −F_j. One forward pass and one
+ * backward pass per atom: about n times the cost of forces, and n² · 3
+ * doubles of output. Errors as tn_model_eval, message in tn_model_errmsg:
+ * BAD_INPUT for an element the model does not know or coinciding atoms;
+ * INVALID_ARG for a NULL model (no message), a NULL frame, a negative atom
+ * count, or NULL jac with atoms; NO_MEMORY. */
+tn_status tn_model_energy_jacobian(tn_model *m, const tn_frame *frame, double *jac /* [n][n][3] */);
+
 /* The per-atom representation a model's readout works from: invariant
  * (unchanged by rotations, reflections and translations of the frame; rows
  * follow the atoms when they are permuted), dimensionless, the same width

@@ -399,9 +399,7 @@ int tn_model_feature_count(const tn_model *m) {
   return m->arch->feature_count && m->arch->features ? m->arch->feature_count(m) : 0;
 }
 
-/* m's scratch holding a batch of the one frame, sized for a forward and a
- * backward pass (no tangents); errors in m->errmsg. */
-static tn_status one_frame_batch(tn_model *m, const tn_frame *frame) {
+tn_status model_one_frame_batch(tn_model *m, const tn_frame *frame) {
   tn_status st = model_own_work(m);
   if (st != TN_STATUS_OK) return st;
   model_work *w = m->work;
@@ -423,7 +421,7 @@ tn_status tn_model_atom_features(tn_model *m, const tn_frame *frame, double *fea
                    "atom features: no output array for %d atoms", frame->n_atoms);
   /* The batch path of tn_model_eval: one frame, no tangents; the forward
    * pass leaves the representation in the workspace for the hook to read. */
-  tn_status st = one_frame_batch(m, frame);
+  tn_status st = model_one_frame_batch(m, frame);
   if (st != TN_STATUS_OK) return st;
   model_work *w = m->work;
   m->arch->forward(m, m->params, w->ws, w->stacked, &w->batch, w->y);
@@ -437,7 +435,7 @@ tn_status tn_model_eval(tn_model *m, const tn_frame *frame, double *energy, doub
   if (stress && !tn_cell_periodic((const double(*)[3])frame->cell, frame->pbc))
     return tn_fail(m->errmsg, sizeof m->errmsg, TN_STATUS_INVALID_ARG,
                    "stress needs a periodic cell of positive volume");
-  tn_status st = one_frame_batch(m, frame);
+  tn_status st = model_one_frame_batch(m, frame);
   if (st != TN_STATUS_OK) return st;
   model_work *w = m->work;
   int n = frame->n_atoms;

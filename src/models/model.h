@@ -176,6 +176,10 @@ tn_status model_work_reserve(model_work *w, const tn_model *m, int tangent, char
  * (see model_batch_forces). Needs model_work_reserve first. */
 void model_predict(const tn_model *m, const tn_real *params, model_work *w, double *atom_energies,
                    double (*forces)[3], double (*virial)[3][3]);
+/* m's scratch (m->work, made on first use) holding a batch of the one
+ * frame, sized for a forward and a backward pass (no tangents); errors in
+ * m->errmsg. The single-frame path of tn_model_eval and its relatives. */
+tn_status model_one_frame_batch(tn_model *m, const tn_frame *frame);
 
 /* ---- model files (model_file.c); checkpoints reuse the sections */
 /* Adds the sections of a model with these parameters (the model's own, or
