@@ -24,9 +24,9 @@ typedef struct mb_run {
   void *ctx;
   const tn_frame *frame;
   mb_lattice lat;
-  double (*vec)[3];  /* [n_pairs] mic(p_j - p_i) of each pair, Å */
-  int64_t *first;    /* [n_atoms + 1] pairs of atom i: [first[i], first[i + 1]) */
-  int64_t pairs_cap; /* of out->pairs and vec */
+  double (*vec)[3];           /* [n_pairs] mic(p_j - p_i) of each pair, Å */
+  int64_t *first;             /* [n_atoms + 1] pairs of atom i: [first[i], first[i + 1]) */
+  int64_t pairs_cap, vec_cap; /* of out->pairs and vec */
   mb_result *out;
   char *err;
   size_t err_len;
@@ -102,13 +102,10 @@ static tn_status find_pairs(mb_run *run, double r2) {
       mb_min_image(&run->lat, d, m);
       double r = sqrt(m[0] * m[0] + m[1] * m[1] + m[2] * m[2]);
       if (!(r < r2)) continue;
-      int64_t cap = run->pairs_cap;
-      if (out->n_pairs == cap) {
-        if (tn_grow((void **)&out->pairs, &cap, out->n_pairs + 1, sizeof *out->pairs) ||
-            tn_grow((void **)&run->vec, &run->pairs_cap, out->n_pairs + 1, sizeof *run->vec))
-          return tn_fail(run->err, run->err_len, TN_STATUS_NO_MEMORY,
-                         "many-body: out of memory for %lld pairs", (long long)out->n_pairs + 1);
-      }
+      if (tn_grow((void **)&out->pairs, &run->pairs_cap, out->n_pairs + 1, sizeof *out->pairs) ||
+          tn_grow((void **)&run->vec, &run->vec_cap, out->n_pairs + 1, sizeof *run->vec))
+        return tn_fail(run->err, run->err_len, TN_STATUS_NO_MEMORY,
+                       "many-body: out of memory for %lld pairs", (long long)out->n_pairs + 1);
       mb_pair *p = &out->pairs[out->n_pairs];
       p->i = i, p->j = j, p->r = r, p->e2 = 0.0;
       memcpy(run->vec[out->n_pairs], m, sizeof m);
@@ -190,7 +187,7 @@ static tn_status eval_triple(mb_run *run, int64_t a, int64_t b, double r_jk, mb_
   return TN_STATUS_OK;
 }
 
-/* Walks the triples in (i, j, k) order: counts them (sel NULL), or
+/* Walks the triples in (i, j, k) order: counts them (rng NULL), or
  * evaluates those that selection sampling keeps. Algorithm S (Knuth, TAOCP
  * vol. 2, 3.4.2) keeps the t-th of `total` with probability
  * (wanted - kept) / (total - t): every subset of size `wanted` equally
@@ -231,7 +228,7 @@ tn_status mb_expand(mb_result *out, mb_energy_fn fn, void *ctx, const tn_frame *
   memset(out, 0, sizeof *out);
   tn_status st = check_args(fn, frame, opt, err, err_len);
   if (st != TN_STATUS_OK) return st;
-  mb_run run = {fn, ctx, frame, {0}, NULL, NULL, 0, out, err, err_len};
+  mb_run run = {fn, ctx, frame, {0}, NULL, NULL, 0, 0, out, err, err_len};
   st = mb_lattice_init(&run.lat, frame, err, err_len);
   if (st != TN_STATUS_OK) return st;
   int n = frame->n_atoms;

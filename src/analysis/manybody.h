@@ -31,7 +31,8 @@
  * from an extra evaluation of the two atoms as placed in the triple.
  *
  * Cost: 1 (the whole frame) + N singles + n_pairs + n_triples evaluations of
- * the model (mb_result.n_evals counts them), each on 1 to 3 atoms, plus an
+ * the model (mb_result.n_evals counts them; a cell_too_small frame may add
+ * a few for the sides above), each on 1 to 3 atoms, plus an
  * O(N^2) search for pairs. Triples grow as N k^2 (k neighbours within r3),
  * hence the cap mb_options.max_triples.
  *

@@ -120,8 +120,8 @@ void mb_min_image(const mb_lattice *lat, const double d[3], double out[3]) {
         for (int x = 0; x < 3; x++)
           v[x] = base[x] + s0 * lat->cell[0][x] + s1 * lat->cell[1][x] + s2 * lat->cell[2][x];
         double r2 = v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
-        /* Strictly shorter only, so ties keep the first (the rounded image
-         * comes at s = 0 after the negative shifts; any tie is harmless). */
+        /* Strictly shorter: a tie (an atom exactly half a cell away)
+         * keeps the first shift tried, so the choice is deterministic. */
         if (r2 < best) {
           best = r2;
           memcpy(out, v, sizeof v);
