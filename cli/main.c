@@ -23,6 +23,8 @@ static const command commands[] = {
      "train one model per training-set size and variant; test errors, table, plots"},
     {"eval", cmd_eval, "errors of a model on labelled data: tables and parity plots"},
     {"predict", cmd_predict, "write a model's energies, forces and atomic energies as extxyz"},
+    {"interactions", cmd_interactions,
+     "what a model learned: sensitivities, many-body expansion, decay, effective range"},
     {"sweep", cmd_sweep,
      "one model per width and depth on totals only: errors and atomic-energy recovery"},
     {"atoms", cmd_atoms,
