@@ -192,20 +192,7 @@ int advval_write_roc(const advval_args *a, const advval_run *r) {
                   1,
                   n + 1,
                   series};
-  size_t len = strlen(a->out) + 16;
-  char *path = malloc(len);
-  if (!path) {
-    fprintf(stderr, AV_CMD ": out of memory\n");
-    goto done;
-  }
-  snprintf(path, len, "%s/roc.svg", a->out);
-  if (tn_plot_write_svg(&plot, path, why, sizeof why) != TN_STATUS_OK)
-    fprintf(stderr, AV_CMD ": %s\n", why);
-  else {
-    fprintf(stderr, AV_CMD ": wrote %s\n", path);
-    ok = 1;
-  }
-  free(path);
+  ok = cli_out_plot(AV_CMD, a->out, "roc.svg", &plot);
 done:
   for (int k = 0; k < 3; k++) clf_roc_free(&roc[k]);
   free(y);

@@ -73,6 +73,9 @@ typedef struct cli_out {
 } cli_out;
 FILE *cli_out_open(cli_out *o, const char *command, const char *dir, const char *name);
 int cli_out_close(cli_out *o, FILE *f, int ok);
+/* plot as the SVG dir/name (written atomically by tn_plot_write_svg);
+ * prints "wrote ..." or why not; returns 1 when written. */
+int cli_out_plot(const char *command, const char *dir, const char *name, const tn_plot *plot);
 
 /* The columns frame f of ds carries, as views in out (room for
  * ds->n_columns), named names[c] (NULL: their own names), so that the frame

@@ -298,15 +298,9 @@ static int write_plot(const sweep_args *s, const sweep_row *rows, int n) {
                   .log_x = 1,
                   .n_series = s->transfer ? 2 : 1,
                   .series = series};
-  char path[TN_PATH_MAX + 32], err[512];
-  snprintf(path, sizeof path, "%s/sweep_atoms.svg", s->out);
-  tn_status st = tn_plot_write_svg(&plot, path, err, sizeof err);
-  if (st != TN_STATUS_OK)
-    fprintf(stderr, SW_CMD ": %s\n", err);
-  else
-    fprintf(stderr, SW_CMD ": wrote %s\n", path);
+  int ok = cli_out_plot(SW_CMD, s->out, "sweep_atoms.svg", &plot);
   free(x);
-  return st == TN_STATUS_OK;
+  return ok;
 }
 
 int cmd_sweep(int argc, char **argv) {

@@ -72,17 +72,6 @@ static int write_mbe_csvs(const ia_args *a, const ia_run *r) {
   return cli_out_close(&o, f, !ferror(f));
 }
 
-static int write_plot(const ia_args *a, const tn_plot *plot, const char *name) {
-  char path[TN_PATH_MAX + 32], err[512];
-  snprintf(path, sizeof path, "%s/%s", a->out, name);
-  if (tn_plot_write_svg(plot, path, err, sizeof err) != TN_STATUS_OK) {
-    fprintf(stderr, IA_CMD ": %s\n", err);
-    return 0;
-  }
-  fprintf(stderr, IA_CMD ": wrote %s\n", path);
-  return 1;
-}
-
 /* sensitivity.svg: bin means per pair (log y); mbe_pairs.svg: |E2| of
  * every pair against r (log y), a series per species pair; mbe_triples.svg:
  * |E3| against the perimeter. */
@@ -113,7 +102,7 @@ static int write_plots(const ia_args *a, const ia_run *r) {
                   .log_y = 1,
                   .n_series = np,
                   .series = series};
-  if (!write_plot(a, &plot, "sensitivity.svg")) goto done;
+  if (!cli_out_plot(IA_CMD, a->out, "sensitivity.svg", &plot)) goto done;
   /* |E2| per species pair: the pairs of each series are gathered in turn */
   int64_t at = 0;
   int n_series = 0;
@@ -137,7 +126,7 @@ static int write_plots(const ia_args *a, const ia_run *r) {
                   .log_y = 1,
                   .n_series = n_series,
                   .series = series};
-    if (!write_plot(a, &p2, "mbe_pairs.svg")) goto done;
+    if (!cli_out_plot(IA_CMD, a->out, "mbe_pairs.svg", &p2)) goto done;
   }
   if (r->mbe.n_triples) {
     for (int64_t q = 0; q < r->mbe.n_triples; q++) {
@@ -152,7 +141,7 @@ static int write_plots(const ia_args *a, const ia_run *r) {
                   .log_y = 1,
                   .n_series = 1,
                   .series = &t};
-    if (!write_plot(a, &p3, "mbe_triples.svg")) goto done;
+    if (!cli_out_plot(IA_CMD, a->out, "mbe_triples.svg", &p3)) goto done;
   }
   ok = 1;
 done:

@@ -71,3 +71,20 @@ int cli_out_close(cli_out *o, FILE *f, int ok) {
   o->path = o->tmp = NULL;
   return st == TN_STATUS_OK;
 }
+
+int cli_out_plot(const char *command, const char *dir, const char *name, const tn_plot *plot) {
+  size_t len = strlen(dir) + strlen(name) + 2;
+  char *path = malloc(len), err[512];
+  if (!path) {
+    fprintf(stderr, "%s: out of memory\n", command);
+    return 0;
+  }
+  snprintf(path, len, "%s/%s", dir, name);
+  tn_status st = tn_plot_write_svg(plot, path, err, sizeof err);
+  if (st != TN_STATUS_OK)
+    fprintf(stderr, "%s: %s (%s)\n", command, err, tn_status_str(st));
+  else
+    fprintf(stderr, "%s: wrote %s\n", command, path);
+  free(path);
+  return st == TN_STATUS_OK;
+}

@@ -173,18 +173,6 @@ static int write_structures_csv(const transfer_args *a, const transfer_set *s, i
 
 /* error_vs_score.svg (binned means ± s.e.), error_vs_score_points.svg (every
  * structure) and error_vs_spread.svg; one series per set. */
-/* Writes plot to a->out/name; 1 when written. */
-static int write_plot(const transfer_args *a, const tn_plot *plot, const char *name) {
-  char why[512], path[TN_PATH_MAX + 32];
-  snprintf(path, sizeof path, "%s/%s", a->out, name);
-  if (tn_plot_write_svg(plot, path, why, sizeof why) != TN_STATUS_OK) {
-    fprintf(stderr, TR_CMD ": %s\n", why);
-    return 0;
-  }
-  fprintf(stderr, TR_CMD ": wrote %s\n", path);
-  return 1;
-}
-
 static int write_plots(const transfer_args *a, const transfer_set *sets) {
   int n = a->n_tests, ok = 1;
   tn_plot_series *series = calloc((size_t)n, sizeof *series);
@@ -233,13 +221,13 @@ static int write_plots(const transfer_args *a, const transfer_set *sets) {
                     0,
                     n,
                     series};
-    ok = write_plot(a, &plot, "error_vs_score.svg");
+    ok = cli_out_plot(TR_CMD, a->out, "error_vs_score.svg", &plot);
     for (int k = 0; k < n; k++)
       series[k] =
           (tn_plot_series){label[k], sets[k].score, scaled[2 * k], NULL, sets[k].n, TN_PLOT_POINTS};
     plot.title = "Error against the adversarial score";
     plot.log_y = 1;
-    ok = ok && write_plot(a, &plot, "error_vs_score_points.svg");
+    ok = ok && cli_out_plot(TR_CMD, a->out, "error_vs_score_points.svg", &plot);
   }
   if (ok && a->n_models > 1) {
     for (int k = 0; k < n; k++)
@@ -254,7 +242,7 @@ static int write_plots(const transfer_args *a, const transfer_set *sets) {
                     0,
                     n,
                     series};
-    ok = write_plot(a, &plot, "error_vs_spread.svg");
+    ok = cli_out_plot(TR_CMD, a->out, "error_vs_spread.svg", &plot);
   }
 done:
   for (int k = 0; scaled && k < 2 * n; k++) free(scaled[k]);
