@@ -67,7 +67,8 @@ $(BUILD)/libtanne.so: $(LIB_OBJ)
 $(BUILD)/tanne: $(CLI_OBJ) $(BUILD)/libtanne.a
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libtanne.a $(LDLIBS)
 
-$(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/tests/harness.o $(BUILD)/libtanne.a
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/tests/harness.o $(BUILD)/tests/configs.o \
+                  $(BUILD)/libtanne.a
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(BUILD)/libtanne.a $(LDLIBS)
 
 # The finite-difference tests also link the checks they share: model physics

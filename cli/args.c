@@ -55,6 +55,23 @@ int cli_output_opt(cli_args *a, const char *arg) {
   return cli_opt(a, arg, "output");
 }
 
+int cli_subset_opt(cli_args *a, const char *arg, cli_subset *s) {
+  if (cli_opt(a, arg, "split")) {
+    s->split = a->value;
+    return 1;
+  }
+  if (!cli_opt(a, arg, "subset")) return 0;
+  s->subset = a->value;
+  if (strcmp(s->subset, "train") && strcmp(s->subset, "val") && strcmp(s->subset, "test"))
+    cli_usage_error(a->command, "option --subset: expected train, val or test");
+  return 1;
+}
+
+void cli_subset_finish(const cli_args *a, cli_subset *s) {
+  if (s->subset && !s->split) cli_usage_error(a->command, "option --subset needs --split");
+  if (s->split && !s->subset) s->subset = "test";
+}
+
 double cli_double(const cli_args *a, const char *name, const char *text) {
   char *end;
   errno = 0;

@@ -25,6 +25,20 @@ int cli_args_next(cli_args *a, const char **arg);
 int cli_opt(cli_args *a, const char *arg, const char *name);
 /* 1 if arg is -o or --output; then a->value holds the path. */
 int cli_output_opt(cli_args *a, const char *arg);
+/* --split FILE and --subset train|val|test: evaluate one subset of a split
+ * file. cli_subset_opt returns 1 if arg was one of them; cli_subset_finish
+ * checks the pair (--subset needs --split, a usage error) and defaults the
+ * subset to "test". split NULL: the whole data. */
+typedef struct cli_subset {
+  const char *split, *subset;
+} cli_subset;
+int cli_subset_opt(cli_args *a, const char *arg, cli_subset *s);
+void cli_subset_finish(const cli_args *a, cli_subset *s);
+#define CLI_SUBSET_HELP                                                                            \
+  "  --split FILE        use only one subset of a split file (such as the\n"                       \
+  "                      split.txt a training run writes) of the data\n"                           \
+  "  --subset S          train | val | test: the subset of --split  [test]\n"
+
 /* 1 if arg is the flag --name (no value). */
 int cli_flag(const char *arg, const char *name);
 

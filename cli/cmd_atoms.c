@@ -24,9 +24,8 @@ static const char help[] =
     "gauge-free numbers, after the offsets are removed, are the headline; the raw\n"
     "ones show how large the offsets are.\n\n"
     "options:\n"
-    "  --ref COLUMN        per-atom column of reference atomic energies (required)\n"
-    "  --split FILE        use one subset of a split file (e.g. a run's split.txt)\n"
-    "  --subset S          train | val | test: the subset of --split  [test]\n"
+    "  --ref COLUMN        per-atom column of reference atomic energies "
+    "(required)\n" CLI_SUBSET_HELP
     "  -o, --output PREFIX write PREFIX_atoms.csv and the parity plots\n"
     "                      PREFIX_atoms_raw.svg and PREFIX_atoms_offset.svg\n";
 
@@ -93,20 +92,16 @@ int cmd_atoms(int argc, char **argv) {
   cli_args a;
   cli_args_init(&a, ATOMS_CMD, argc, argv);
   tn_read_options opt = tn_read_options_default();
-  const char *prefix = NULL, *ref = NULL, *split = NULL, *subset = NULL, *arg;
+  const char *prefix = NULL, *ref = NULL, *arg;
+  cli_subset sub = {0};
   /* Inputs are gathered in place over argv (never ahead of the scan). */
   const char **paths = (const char **)argv;
   int n = 0;
   while (cli_args_next(&a, &arg)) {
+    if (cli_subset_opt(&a, arg, &sub)) continue;
     if (cli_opt(&a, arg, "ref")) {
       ref = a.value;
       if (!ref[0]) cli_usage_error(a.command, "option --ref: empty column name");
-    } else if (cli_opt(&a, arg, "split")) {
-      split = a.value;
-    } else if (cli_opt(&a, arg, "subset")) {
-      subset = a.value;
-      if (strcmp(subset, "train") && strcmp(subset, "val") && strcmp(subset, "test"))
-        cli_usage_error(a.command, "option --subset: expected train, val or test");
     } else if (cli_output_opt(&a, arg)) {
       prefix = a.value;
       if (!prefix[0]) cli_usage_error(a.command, "option --output: empty prefix");
@@ -116,8 +111,8 @@ int cmd_atoms(int argc, char **argv) {
   }
   if (n < 2) cli_usage_error(a.command, "need a model file and at least one data file");
   if (!ref) cli_usage_error(a.command, "no reference column (--ref COLUMN)");
-  if (subset && !split) cli_usage_error(a.command, "option --subset needs --split");
-  if (split && !subset) subset = "test";
+  cli_subset_finish(&a, &sub);
+  const char *split = sub.split, *subset = sub.subset;
   const char *model_path = paths[0];
   const char *const *files = paths + 1;
   int n_files = n - 1;

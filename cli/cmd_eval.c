@@ -15,10 +15,7 @@ static const char help[] =
     "model does not know is an error.\n\n"
     "options:\n"
     "  --atomic COLUMN     per-atom column of reference atomic energies\n"
-    "                      (default: 'energies' when the data have it)\n"
-    "  --split FILE        evaluate only one subset of a split file (such as the\n"
-    "                      split.txt a training run writes) of the data\n"
-    "  --subset S          train | val | test: the subset of --split (default test)\n"
+    "                      (default: 'energies' when the data have it)\n" CLI_SUBSET_HELP
     "  -o, --output PREFIX write PREFIX_metrics.csv and the parity plots\n"
     "                      PREFIX_energy.svg, PREFIX_forces.svg and\n"
     "                      PREFIX_atomic_energies.svg (default: no files)\n";
@@ -27,21 +24,17 @@ int cmd_eval(int argc, char **argv) {
   cli_args a;
   cli_args_init(&a, "tanne eval", argc, argv);
   tn_read_options opt = tn_read_options_default();
-  const char *prefix = NULL, *atomic = NULL, *split = NULL, *subset = NULL, *arg;
+  const char *prefix = NULL, *atomic = NULL, *arg;
+  cli_subset sub = {0};
   /* Inputs are gathered in place over argv (never ahead of the scan), so a
    * usage error that exits leaves nothing allocated. */
   const char **paths = (const char **)argv;
   int n = 0;
   while (cli_args_next(&a, &arg)) {
+    if (cli_subset_opt(&a, arg, &sub)) continue;
     if (cli_opt(&a, arg, "atomic")) {
       atomic = a.value;
       if (!atomic[0]) cli_usage_error(a.command, "option --atomic: empty column name");
-    } else if (cli_opt(&a, arg, "split")) {
-      split = a.value;
-    } else if (cli_opt(&a, arg, "subset")) {
-      subset = a.value;
-      if (strcmp(subset, "train") && strcmp(subset, "val") && strcmp(subset, "test"))
-        cli_usage_error(a.command, "option --subset: expected train, val or test");
     } else if (cli_output_opt(&a, arg)) {
       prefix = a.value;
       if (!prefix[0]) cli_usage_error(a.command, "option --output: empty prefix");
@@ -50,8 +43,8 @@ int cmd_eval(int argc, char **argv) {
     }
   }
   if (n < 2) cli_usage_error(a.command, "need a model file and at least one data file");
-  if (subset && !split) cli_usage_error(a.command, "option --subset needs --split");
-  if (split && !subset) subset = "test";
+  cli_subset_finish(&a, &sub);
+  const char *split = sub.split, *subset = sub.subset;
   const char *model_path = paths[0];
   const char *const *files = paths + 1;
   int n_files = n - 1;

@@ -8,18 +8,7 @@
 #include "../src/core/core.h"
 #include "../src/core/tagfile.h"
 
-tn_frame mc_frame(const mc_config *c) {
-  tn_frame f;
-  memset(&f, 0, sizeof f);
-  f.n_atoms = c->n;
-  f.species = c->z;
-  f.pos = (const double(*)[3])c->pos;
-  memcpy(f.cell, c->cell, sizeof f.cell);
-  memcpy(f.pbc, c->pbc, sizeof f.pbc);
-  return f;
-}
-
-void mc_make_molecule(mc_config *c, int n, uint64_t seed) {
+void mc_make_molecule(config *c, int n, uint64_t seed) {
   tn_rng rng;
   tn_rng_seed(&rng, seed);
   memset(c, 0, sizeof *c);
@@ -33,7 +22,7 @@ void mc_make_molecule(mc_config *c, int n, uint64_t seed) {
   }
 }
 
-void mc_make_crystal(mc_config *c, uint64_t seed) {
+void mc_make_crystal(config *c, uint64_t seed) {
   tn_rng rng;
   tn_rng_seed(&rng, seed);
   memset(c, 0, sizeof *c);
@@ -51,8 +40,8 @@ void mc_make_crystal(mc_config *c, uint64_t seed) {
   }
 }
 
-double mc_energy(tn_model *m, const mc_config *c) {
-  tn_frame f = mc_frame(c);
+double mc_energy(tn_model *m, const config *c) {
+  tn_frame f = config_frame(c);
   double e = NAN;
   if (tn_model_eval(m, &f, &e, NULL, NULL, NULL) != TN_STATUS_OK)
     fprintf(stderr, "  %s\n", tn_model_errmsg(m));
@@ -93,9 +82,9 @@ tn_model *mc_model_create(const tn_model_options *o, const int32_t *el, int ne) 
 
 /* ---- forces, stress, symmetries */
 
-void mc_check_forces_fd(tn_model *m, mc_config *c) {
-  double e, f[MC_MAXN][3], fd[MC_MAXN][3];
-  tn_frame fr = mc_frame(c);
+void mc_check_forces_fd(tn_model *m, config *c) {
+  double e, f[CONFIG_MAXN][3], fd[CONFIG_MAXN][3];
+  tn_frame fr = config_frame(c);
   CHECK_OK(tn_model_eval(m, &fr, &e, f, NULL, NULL));
   for (int a = 0; a < c->n; a++)
     for (int x = 0; x < 3; x++) {
@@ -115,23 +104,23 @@ void mc_check_forces_fd(tn_model *m, mc_config *c) {
 void mc_check_molecule_forces(tn_model *m, int n, uint64_t seed) {
   CHECK(m != NULL);
   if (!m) return;
-  mc_config c;
+  config c;
   mc_make_molecule(&c, n, seed);
   mc_check_forces_fd(m, &c);
   tn_model_free(m);
 }
 
-void mc_check_stress_fd(tn_model *m, const mc_config *c) {
+void mc_check_stress_fd(tn_model *m, const config *c) {
   /* σ_ab = (1/V) ∂E/∂ε_ab with R → R(1 + ε), the cell too (ASE sign). */
   double e, s[3][3], fd[3][3];
-  tn_frame fr = mc_frame(c);
+  tn_frame fr = config_frame(c);
   CHECK_OK(tn_model_eval(m, &fr, &e, NULL, s, NULL));
   double v = tn_cell_volume((const double(*)[3])c->cell);
   for (int x = 0; x < 3; x++)
     for (int y = 0; y < 3; y++) {
       double ev[2];
       for (int sgn = 0; sgn < 2; sgn++) {
-        mc_config d = *c;
+        config d = *c;
         double eps = sgn ? -MC_FD_STEP : MC_FD_STEP;
         for (int a = 0; a < c->n; a++) d.pos[a][y] += eps * c->pos[a][x];
         for (int k = 0; k < 3; k++) d.cell[k][y] += eps * c->cell[k][x];
@@ -144,10 +133,10 @@ void mc_check_stress_fd(tn_model *m, const mc_config *c) {
   CHECK(rel <= MC_FD_TOL);
 }
 
-void mc_check_invariance(tn_model *m, const mc_config *c) {
-  mc_config d;
-  double e0, f0[MC_MAXN][3], ea0[MC_MAXN];
-  tn_frame fr = mc_frame(c);
+void mc_check_invariance(tn_model *m, const config *c) {
+  config d;
+  double e0, f0[CONFIG_MAXN][3], ea0[CONFIG_MAXN];
+  tn_frame fr = config_frame(c);
   CHECK_OK(tn_model_eval(m, &fr, &e0, f0, NULL, ea0));
   /* A rotation about a tilted axis, then a translation by (3.3, 6.6, 9.9) Å. */
   double rot[3][3];
@@ -163,11 +152,11 @@ void mc_check_invariance(tn_model *m, const mc_config *c) {
       d.cell[k][x] = 0.0;
       for (int y = 0; y < 3; y++) d.cell[k][x] += rot[x][y] * c->cell[k][y];
     }
-  double e1, f1[MC_MAXN][3], ea1[MC_MAXN];
-  fr = mc_frame(&d);
+  double e1, f1[CONFIG_MAXN][3], ea1[CONFIG_MAXN];
+  fr = config_frame(&d);
   CHECK_OK(tn_model_eval(m, &fr, &e1, f1, NULL, ea1));
   CHECK_NEAR(e1, e0, 1e-12, 1e-12);
-  double frot[MC_MAXN][3];
+  double frot[CONFIG_MAXN][3];
   for (int a = 0; a < c->n; a++)
     for (int x = 0; x < 3; x++) {
       frot[a][x] = 0.0;
@@ -181,10 +170,10 @@ void mc_check_invariance(tn_model *m, const mc_config *c) {
     d.z[a] = c->z[c->n - 1 - a];
     memcpy(d.pos[a], c->pos[c->n - 1 - a], sizeof d.pos[a]);
   }
-  fr = mc_frame(&d);
+  fr = config_frame(&d);
   CHECK_OK(tn_model_eval(m, &fr, &e1, f1, NULL, ea1));
   CHECK_NEAR(e1, e0, 1e-12, 1e-12);
-  double fperm[MC_MAXN][3], eperm[MC_MAXN];
+  double fperm[CONFIG_MAXN][3], eperm[CONFIG_MAXN];
   for (int a = 0; a < c->n; a++) {
     memcpy(fperm[a], f0[c->n - 1 - a], sizeof fperm[a]);
     eperm[a] = ea0[c->n - 1 - a];
@@ -193,10 +182,10 @@ void mc_check_invariance(tn_model *m, const mc_config *c) {
   CHECK(mc_rel_error(ea1, eperm, c->n) < 1e-12);
 }
 
-void mc_check_supercell(tn_model *m, const mc_config *c) {
-  CHECK(8 * c->n <= MC_MAXN);
-  if (8 * c->n > MC_MAXN) return;
-  mc_config s;
+void mc_check_supercell(tn_model *m, const config *c) {
+  CHECK(8 * c->n <= CONFIG_MAXN);
+  if (8 * c->n > CONFIG_MAXN) return;
+  config s;
   memset(&s, 0, sizeof s);
   s.n = 8 * c->n;
   s.pbc[0] = s.pbc[1] = s.pbc[2] = 1;
@@ -213,10 +202,11 @@ void mc_check_supercell(tn_model *m, const mc_config *c) {
           for (int x = 0; x < 3; x++)
             s.pos[q][x] = c->pos[a][x] + i * c->cell[0][x] + j * c->cell[1][x] + k * c->cell[2][x];
         }
-  double e1, f1[MC_MAXN][3], s1[3][3], e8, f8[MC_MAXN][3], s8[3][3], a1[MC_MAXN], a8[MC_MAXN];
-  tn_frame fr = mc_frame(c);
+  double e1, f1[CONFIG_MAXN][3], s1[3][3], e8, f8[CONFIG_MAXN][3], s8[3][3], a1[CONFIG_MAXN],
+      a8[CONFIG_MAXN];
+  tn_frame fr = config_frame(c);
   CHECK_OK(tn_model_eval(m, &fr, &e1, f1, s1, a1));
-  fr = mc_frame(&s);
+  fr = config_frame(&s);
   CHECK_OK(tn_model_eval(m, &fr, &e8, f8, s8, a8));
   CHECK_NEAR(e8, 8.0 * e1, 1e-12, 1e-12);
   for (int q2 = 0; q2 < s.n; q2++) {
@@ -251,9 +241,9 @@ tn_dataset *mc_labelled_set(void) {
   tn_rng rng;
   tn_rng_seed(&rng, 21);
   for (int fidx = 0; fidx < 2; fidx++) {
-    mc_config c;
+    config c;
     mc_make_crystal(&c, 30 + fidx);
-    double e = -0.3 + 0.1 * fidx, f[MC_MAXN][3], ea[MC_MAXN], stress[9];
+    double e = -0.3 + 0.1 * fidx, f[CONFIG_MAXN][3], ea[CONFIG_MAXN], stress[9];
     for (int a = 0; a < c.n; a++) {
       ea[a] = 0.2 * (tn_rng_uniform(&rng) - 0.5);
       for (int x = 0; x < 3; x++) f[a][x] = tn_rng_uniform(&rng) - 0.5;
@@ -265,7 +255,7 @@ tn_dataset *mc_labelled_set(void) {
         {"energies_ao", TN_COLUMN_SCOPE_ATOM, TN_COLUMN_TYPE_REAL, 1, ea, NULL},
         {TN_LABEL_STRESS, TN_COLUMN_SCOPE_FRAME, TN_COLUMN_TYPE_REAL, 9, stress, NULL},
     };
-    tn_frame fr = mc_frame(&c);
+    tn_frame fr = config_frame(&c);
     fr.n_columns = 4;
     fr.columns = cols;
     if (tn_dataset_append(ds, &fr) != TN_STATUS_OK) fprintf(stderr, "  %s\n", ds->errmsg);
@@ -350,7 +340,7 @@ static tn_model *mc_model(mc_use use) {
 static void mc_test_forces_and_stress_periodic(void) {
   tn_model *m = mc_model(MC_USE_CRYSTAL);
   if (!m) return;
-  mc_config c;
+  config c;
   mc_make_crystal(&c, 11);
   mc_check_forces_fd(m, &c);
   mc_check_stress_fd(m, &c);
@@ -360,7 +350,7 @@ static void mc_test_forces_and_stress_periodic(void) {
 static void mc_test_invariance(void) {
   tn_model *m = mc_model(MC_USE_MOLECULE);
   if (!m) return;
-  mc_config c;
+  config c;
   mc_make_molecule(&c, 12, 5);
   mc_check_invariance(m, &c);
   tn_model_free(m);
@@ -369,7 +359,7 @@ static void mc_test_invariance(void) {
 static void mc_test_supercell(void) {
   tn_model *m = mc_model(MC_USE_CRYSTAL);
   if (!m) return;
-  mc_config c;
+  config c;
   mc_make_crystal(&c, 13);
   mc_check_supercell(m, &c);
   tn_model_free(m);
@@ -411,7 +401,7 @@ tn_model *mc_check_save_load(tn_model *m, const char *path) {
   CHECK_OK(tn_model_load(&r, path, err, sizeof err));
   CHECK(r != NULL);
   if (!r) return NULL;
-  mc_config c;
+  config c;
   mc_make_molecule(&c, 9, 17);
   CHECK(mc_energy(m, &c) == mc_energy(r, &c)); /* bitwise: parameters and settings survive */
   return r;

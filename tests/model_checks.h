@@ -32,33 +32,21 @@
 
 #include "../src/models/model.h"
 #include "../src/train/train.h"
+#include "configs.h"
 #include "harness.h"
 
 #define MC_FD_STEP 1e-5 /* Å, strain, or parameter units */
 #define MC_FD_TOL  1e-6 /* |an - fd|₂ <= MC_FD_TOL |fd|₂ */
-#define MC_MAXN    64   /* atoms of a test configuration (a 2×2×2 supercell of 8) */
-
-/* A configuration the checks can move atoms in; frames view it. */
-typedef struct mc_config {
-  int n;
-  int32_t z[MC_MAXN];
-  double pos[MC_MAXN][3]; /* Å */
-  double cell[3][3];      /* rows a, b, c; Å (zero when open) */
-  uint8_t pbc[3];
-} mc_config;
-
-/* A view of c (no label columns), valid while c lives and stays put. */
-tn_frame mc_frame(const mc_config *c);
-/* A molecule-like cluster of H, C, O (in turn): n ≤ MC_MAXN atoms on a grid
+/* A molecule-like cluster of H, C, O (in turn): n ≤ CONFIG_MAXN atoms on a grid
  * of 1.4 Å (layers of 3 × 3), jittered by ±0.15 Å per axis, so neighbours
  * are 1.1-1.7 Å apart. */
-void mc_make_molecule(mc_config *c, int n, uint64_t seed);
+void mc_make_molecule(config *c, int n, uint64_t seed);
 /* A triclinic periodic cell of 4 atoms, Ar and Kr (fcc sites, jittered by
  * ±0.1 Å), about 4 Å across: a cutoff of 5 Å reaches several images. */
-void mc_make_crystal(mc_config *c, uint64_t seed);
+void mc_make_crystal(config *c, uint64_t seed);
 
 /* The model's energy of c in eV; NaN (with the message on stderr) on error. */
-double mc_energy(tn_model *m, const mc_config *c);
+double mc_energy(tn_model *m, const config *c);
 /* |a - b|₂ / |b|₂ over n values (|a - b|₂ when b is zero). */
 double mc_rel_error(const double *a, const double *b, int n);
 /* A rotation by th (radians) about the tilted axis (1, 1, 1)/√3, from
@@ -72,14 +60,14 @@ void mc_rotation(double rot[3][3], double th);
 tn_model *mc_model_create(const tn_model_options *o, const int32_t *el, int ne);
 
 /* The checks of the header comment. c is restored before return. */
-void mc_check_forces_fd(tn_model *m, mc_config *c);
-void mc_check_stress_fd(tn_model *m, const mc_config *c); /* c periodic */
+void mc_check_forces_fd(tn_model *m, config *c);
+void mc_check_stress_fd(tn_model *m, const config *c); /* c periodic */
 /* mc_check_forces_fd on mc_make_molecule(n, seed), then frees m: one call
  * per model variant. A NULL m (a model that could not be made) fails. */
 void mc_check_molecule_forces(tn_model *m, int n, uint64_t seed);
 /* Open boundaries, or a periodic c whose cell then turns along. */
-void mc_check_invariance(tn_model *m, const mc_config *c);
-void mc_check_supercell(tn_model *m, const mc_config *c); /* c periodic, 8 n ≤ MC_MAXN */
+void mc_check_invariance(tn_model *m, const config *c);
+void mc_check_supercell(tn_model *m, const config *c); /* c periodic, 8 n ≤ CONFIG_MAXN */
 
 /* ---- the training loss's parameter gradient */
 

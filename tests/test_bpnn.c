@@ -198,7 +198,7 @@ static void test_fit_data_and_copy(void) {
     CHECK_OK(m->arch->copy_extra(c2, m, err, sizeof err));
     memcpy(c2->params, m->params, m->n_params * sizeof *m->params);
     tn_model_set_shifts(c2, m->shift, m->scale);
-    mc_config c;
+    config c;
     mc_make_crystal(&c, 5);
     CHECK(mc_energy(c2, &c) == mc_energy(m, &c));
     tn_model_free(c2);
@@ -265,9 +265,9 @@ static void test_bad_options(void) {
   /* An element the model lacks, and coinciding atoms. */
   tn_model *s = small_model(el, 2, 3.0, "wide", "cos", "tanh");
   if (!s) return;
-  mc_config c;
+  config c;
   mc_make_molecule(&c, 6, 1);
-  tn_frame fr = mc_frame(&c);
+  tn_frame fr = config_frame(&c);
   double e;
   CHECK(tn_model_eval(s, &fr, &e, NULL, NULL, NULL) == TN_STATUS_BAD_INPUT);
   CHECK(strstr(tn_model_errmsg(s), "element C") != NULL);

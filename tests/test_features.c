@@ -25,10 +25,10 @@
 
 #include "../src/models/bpnn.h"
 #include "../src/models/painn.h"
+#include "configs.h"
 #include "harness.h"
 
-#define MAXN  64 /* atoms of a test configuration */
-#define NFEAT 8  /* model.features of the message-passing models */
+#define NFEAT 8 /* model.features of the message-passing models */
 
 /* Float32 round-off of features of order 1 after two interactions: the
  * observed differences under symmetry operations are ~1e-7 of the largest
@@ -36,29 +36,9 @@
  * 4e-3 to 1e-1 of it. */
 #define SYM_TOL 5e-6
 
-/* A configuration that can be transformed; frames view it. */
-typedef struct conf {
-  int n;
-  int32_t z[MAXN];
-  double pos[MAXN][3]; /* Å */
-  double cell[3][3];   /* rows a, b, c; Å */
-  uint8_t pbc[3];
-} conf;
-
-static tn_frame frame_of(const conf *c) {
-  tn_frame f;
-  memset(&f, 0, sizeof f);
-  f.n_atoms = c->n;
-  f.species = c->z;
-  f.pos = (const double(*)[3])c->pos;
-  memcpy(f.cell, c->cell, sizeof f.cell);
-  memcpy(f.pbc, c->pbc, sizeof f.pbc);
-  return f;
-}
-
 /* Nine atoms H, C, O in turn on a 1.4 Å grid (3 × 3 layers), jittered by
  * ±0.15 Å per axis: neighbours 1.1-1.7 Å apart, open boundaries. */
-static void make_molecule(conf *c, uint64_t seed) {
+static void make_molecule(config *c, uint64_t seed) {
   static const int32_t z[3] = {1, 6, 8};
   tn_rng rng;
   tn_rng_seed(&rng, seed);
@@ -71,11 +51,11 @@ static void make_molecule(conf *c, uint64_t seed) {
   }
 }
 
-static void conf_from_dataset(conf *c, const tn_dataset *ds, int64_t f) {
+static void conf_from_dataset(config *c, const tn_dataset *ds, int64_t f) {
   tn_frame fr;
   tn_dataset_frame(ds, f, &fr);
   memset(c, 0, sizeof *c);
-  c->n = fr.n_atoms < MAXN ? fr.n_atoms : MAXN;
+  c->n = fr.n_atoms < CONFIG_MAXN ? fr.n_atoms : CONFIG_MAXN;
   for (int a = 0; a < c->n; a++) {
     c->z[a] = fr.species[a];
     memcpy(c->pos[a], fr.pos[a], sizeof c->pos[a]);
@@ -109,7 +89,7 @@ static tn_dataset *liquid_frames(void) {
 /* out = R in + t for positions, R rows for the cell; R is a rotation by
  * 0.9 rad about (1, 2, 3)/√14 (Rodrigues) times the mirror z → −z, so it
  * is improper: features must not see reflections either. */
-static void transform(conf *out, const conf *in) {
+static void transform(config *out, const config *in) {
   double ax[3] = {1 / sqrt(14.0), 2 / sqrt(14.0), 3 / sqrt(14.0)}, th = 0.9;
   double c = cos(th), s = sin(th), r[3][3];
   /* R = cos θ I + (1 − cos θ) a aᵀ + sin θ [a]× */
@@ -135,7 +115,7 @@ static void transform(conf *out, const conf *in) {
 /* out atom q is in atom perm(q) = (7 q + 3) mod n (a bijection for n not a
  * multiple of 7). */
 static int perm_of(int q, int n) { return (7 * q + 3) % n; }
-static void permute(conf *out, const conf *in) {
+static void permute(config *out, const config *in) {
   *out = *in;
   for (int q = 0; q < in->n; q++) {
     int p = perm_of(q, in->n);
@@ -188,10 +168,10 @@ static tn_model *make_model(const char *type) {
 }
 
 /* Features of c (malloc'd [n][count]), NULL on failure (reported). */
-static double *features_of(tn_model *m, const conf *c) {
+static double *features_of(tn_model *m, const config *c) {
   int w = tn_model_feature_count(m);
   double *out = malloc(((size_t)c->n * w + 1) * sizeof *out);
-  tn_frame f = frame_of(c);
+  tn_frame f = config_frame(c);
   tn_status st = out ? tn_model_atom_features(m, &f, out) : TN_STATUS_NO_MEMORY;
   CHECK_OK(st);
   if (st != TN_STATUS_OK) {
@@ -211,10 +191,10 @@ static double max_abs(const double *x, size_t n) {
 /* Invariance of m's features on c: symmetry operations change them by no
  * more than SYM_TOL of the largest; displacing one atom by 0.3 Å changes
  * its row by far more. */
-static void check_invariance(tn_model *m, const conf *c, const char *what) {
+static void check_invariance(tn_model *m, const config *c, const char *what) {
   int w = tn_model_feature_count(m);
   size_t nw = (size_t)c->n * w;
-  conf moved, perm, bent;
+  config moved, perm, bent;
   transform(&moved, c);
   permute(&perm, c);
   bent = *c;
@@ -251,7 +231,7 @@ static void invariance_of(const char *type) {
   tn_dataset *ds = liquid_frames();
   CHECK(m && ds);
   if (!m || !ds) goto done;
-  conf mol, box;
+  config mol, box;
   make_molecule(&mol, 3);
   conf_from_dataset(&box, ds, 1);
   CHECK(box.n == 32 && box.pbc[0] && box.pbc[1] && box.pbc[2]);
@@ -294,7 +274,7 @@ static double act(const char *name, double x) {
  * W1, b1, W2, b2 (nn_dense). Applied here in float64 to the first F
  * features of each atom of c, E_i = σ y_i + μ_Z must be tn_model_eval's
  * atomic energies. */
-static void check_readout(tn_model *m, const conf *c) {
+static void check_readout(tn_model *m, const config *c) {
   model_part parts[MODEL_MAX_PARTS];
   int np = m->arch->parts(m, parts), r = -1;
   for (int q = 0; q < np; q++)
@@ -305,8 +285,8 @@ static void check_readout(tn_model *m, const conf *c) {
   CHECK(parts[r].count == (size_t)(F * H + H + H + 1));
   const tn_real *w1 = m->params + parts[r].offset, *b1 = w1 + F * H, *w2 = b1 + H, *b2 = w2 + H;
   tn_model_options o = tn_model_get_options(m);
-  double *x = features_of(m, c), ea[MAXN], mu[MODEL_MAX_ELEMENTS], sigma;
-  tn_frame f = frame_of(c);
+  double *x = features_of(m, c), ea[CONFIG_MAXN], mu[MODEL_MAX_ELEMENTS], sigma;
+  tn_frame f = config_frame(c);
   CHECK_OK(tn_model_eval(m, &f, NULL, NULL, NULL, ea));
   tn_model_get_shifts(m, mu, &sigma);
   if (!x) return;
@@ -335,7 +315,7 @@ static void readout_of(const char *type) {
   tn_dataset *ds = liquid_frames();
   CHECK(m && ds);
   if (!m || !ds) goto done;
-  conf mol, box;
+  config mol, box;
   make_molecule(&mol, 8);
   conf_from_dataset(&box, ds, 2);
   check_readout(m, &mol);
@@ -354,11 +334,11 @@ static void test_painn_vector_norms(void) {
   tn_model *m = make_model("painn");
   CHECK(m != NULL);
   if (!m) return;
-  conf mol;
+  config mol;
   make_molecule(&mol, 4);
   int F = NFEAT;
-  double s[MAXN * NFEAT], v[MAXN * 3 * NFEAT], *x = features_of(m, &mol);
-  tn_frame f = frame_of(&mol);
+  double s[CONFIG_MAXN * NFEAT], v[CONFIG_MAXN * 3 * NFEAT], *x = features_of(m, &mol);
+  tn_frame f = config_frame(&mol);
   char err[256];
   CHECK_OK(painn_features(m, &f, s, v, err, sizeof err));
   if (x) {
@@ -413,11 +393,11 @@ static void test_bpnn_network_input(void) {
   tn_dataset *ds = liquid_frames();
   CHECK(m && ds);
   if (!m || !ds) goto done;
-  conf mol, box;
+  config mol, box;
   make_molecule(&mol, 9);
   conf_from_dataset(&box, ds, 0);
-  check_bpnn_descriptors(m, frame_of(&mol));
-  check_bpnn_descriptors(m, frame_of(&box));
+  check_bpnn_descriptors(m, config_frame(&mol));
+  check_bpnn_descriptors(m, config_frame(&box));
 done:
   tn_model_free(m);
   tn_dataset_free(ds);
@@ -524,13 +504,13 @@ static void bad_input_of(const char *type) {
   tn_model *m = make_model(type);
   CHECK(m != NULL);
   if (!m) return;
-  conf c;
+  config c;
   make_molecule(&c, 2);
-  double *x = malloc((size_t)MAXN * tn_model_feature_count(m) * sizeof *x);
+  double *x = malloc((size_t)CONFIG_MAXN * tn_model_feature_count(m) * sizeof *x);
   if (!x) goto done;
   /* iron: not one of the model's elements */
   c.z[4] = 26;
-  tn_frame f = frame_of(&c);
+  tn_frame f = config_frame(&c);
   CHECK(tn_model_atom_features(m, &f, x) == TN_STATUS_BAD_INPUT);
   CHECK(strstr(tn_model_errmsg(m), "Fe") && strstr(tn_model_errmsg(m), "atom 5"));
   /* atoms 2 and 7 at one place */
@@ -545,9 +525,9 @@ static void bad_input_of(const char *type) {
   CHECK(tn_model_atom_features(m, &f, NULL) == TN_STATUS_INVALID_ARG);
   CHECK(strstr(tn_model_errmsg(m), "9 atoms") != NULL);
   /* no atoms: nothing to write, and no array needed */
-  conf empty;
+  config empty;
   memset(&empty, 0, sizeof empty);
-  tn_frame e = frame_of(&empty);
+  tn_frame e = config_frame(&empty);
   CHECK_OK(tn_model_atom_features(m, &e, NULL));
   double energy = 1.0; /* and the energy of nothing, on a workspace never grown (PaiNN had a
                           memset of NULL there) */
@@ -575,10 +555,10 @@ static void test_unsupported(void) {
   bare.feature_count = NULL;
   const model_arch *own = m->arch;
   m->arch = &bare;
-  conf c;
+  config c;
   make_molecule(&c, 1);
-  tn_frame f = frame_of(&c);
-  double x[MAXN * NFEAT];
+  tn_frame f = config_frame(&c);
+  double x[CONFIG_MAXN * NFEAT];
   CHECK(tn_model_feature_count(m) == 0);
   CHECK(tn_model_atom_features(m, &f, x) == TN_STATUS_UNSUPPORTED);
   CHECK(strstr(tn_model_errmsg(m), "schnet") != NULL);

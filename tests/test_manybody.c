@@ -9,9 +9,8 @@
 #include <string.h>
 
 #include "../src/analysis/manybody.h"
+#include "configs.h"
 #include "harness.h"
-
-#define MAXN 64
 
 /* Reference parameters, copied from src/ref/noble_gas.c (which cites their
  * sources): eps/k_B in K, sigma in Å, C9 in 1e-84 erg cm^9 converted to eV
@@ -68,29 +67,10 @@ static double triple_ref(const tn_noble_gas *pot, const int32_t z[3], const doub
   return c9 * (1.0 + 3.0 * prod_cos) / pow(prod_r, 3) * sw;
 }
 
-typedef struct config {
-  int n;
-  int32_t z[MAXN];
-  double pos[MAXN][3];
-  double cell[3][3];
-  uint8_t pbc[3];
-  double box; /* cubic side when periodic, Å */
-} config;
-
-static tn_frame frame_of(const config *c) {
-  tn_frame f;
-  memset(&f, 0, sizeof f);
-  f.n_atoms = c->n;
-  f.species = c->z;
-  f.pos = (const double(*)[3])c->pos;
-  memcpy(f.cell, c->cell, sizeof f.cell);
-  memcpy(f.pbc, c->pbc, sizeof f.pbc);
-  return f;
-}
-
 /* Cubic minimum image, written independently of mb_min_image. */
 static void cubic_mic(const config *c, const double d[3], double out[3]) {
-  for (int x = 0; x < 3; x++) out[x] = c->box > 0 ? d[x] - c->box * round(d[x] / c->box) : d[x];
+  double box = c->pbc[0] ? c->cell[0][0] : 0.0;
+  for (int x = 0; x < 3; x++) out[x] = box > 0 ? d[x] - box * round(d[x] / box) : d[x];
 }
 
 /* n atoms at random, no two closer than 3.3 Å (minimum image when box > 0),
@@ -100,7 +80,6 @@ static void make_config(config *c, int n, double side, double box, uint64_t seed
   tn_rng_seed(&rng, seed);
   memset(c, 0, sizeof *c);
   c->n = n;
-  c->box = box;
   if (box > 0) {
     for (int a = 0; a < 3; a++) c->cell[a][a] = box, c->pbc[a] = 1;
   }
@@ -124,7 +103,7 @@ static void make_config(config *c, int n, double side, double box, uint64_t seed
  * triples, and leave no remainder. */
 static void check_reference(const config *c, const tn_noble_gas *pot, double r2, double r3) {
   mb_noble_gas_ctx ctx = {*pot, tn_neighbors_create()};
-  tn_frame f = frame_of(c);
+  tn_frame f = config_frame(c);
   mb_options opt = mb_options_default();
   opt.r2 = r2, opt.r3 = r3;
   mb_result res;
@@ -252,7 +231,7 @@ static tn_status record_energy(void *ctx, const tn_frame *frag, double *energy, 
 static void test_fragment_convention(void) {
   config c;
   memset(&c, 0, sizeof c);
-  c.n = 3, c.box = 10.0;
+  c.n = 3;
   for (int a = 0; a < 3; a++) c.cell[a][a] = 10.0, c.pbc[a] = 1;
   double p[3][3] = {{0.5, 5, 5}, {9.5, 5, 5}, {9.0, 7.0, 3.0}};
   memcpy(c.pos, p, sizeof p);
@@ -265,7 +244,7 @@ static void test_fragment_convention(void) {
   const double want_12[2][3] = {{9.5, 5, 5}, {9.0, 7.0, 3.0}};
 
   mb_lattice lat;
-  tn_frame f = frame_of(&c);
+  tn_frame f = config_frame(&c);
   char err[256] = "";
   CHECK_OK(mb_lattice_init(&lat, &f, err, sizeof err));
   CHECK_NEAR(lat.half_width, 5.0, 1e-14, 0);
@@ -363,7 +342,7 @@ static void test_small_cell(void) {
   make_config(&c, 8, 9.0, 9.0, 5);
   tn_noble_gas pot = tn_noble_gas_default();
   mb_noble_gas_ctx ctx = {pot, tn_neighbors_create()};
-  tn_frame f = frame_of(&c);
+  tn_frame f = config_frame(&c);
   mb_options opt = {8.0, 8.0, 0, 1};
   mb_result res;
   char err[512] = "";
@@ -396,7 +375,7 @@ static void test_sampling(void) {
   make_config(&c, 36, 19.5, 19.5, 11);
   tn_noble_gas pot = tn_noble_gas_default();
   mb_noble_gas_ctx ctx = {pot, tn_neighbors_create()};
-  tn_frame f = frame_of(&c);
+  tn_frame f = config_frame(&c);
   mb_options opt = {9.5, 7.5, 0, 1};
   mb_result full, a, b, other;
   char err[512] = "";
@@ -451,7 +430,7 @@ static void test_sampling_uniform(void) {
   memset(&c, 0, sizeof c);
   c.n = 6;
   for (int i = 0; i < 6; i++) c.z[i] = 18, c.pos[i][0] = 1.5 * i, c.pos[i][1] = (i % 2) * 1.0;
-  tn_frame f = frame_of(&c);
+  tn_frame f = config_frame(&c);
   recorder rec;
   mb_options opt = {100.0, 100.0, 5, 0};
   int counts[6][6][6];
@@ -480,8 +459,8 @@ static void test_sampling_uniform(void) {
 
 /* Direct model energy of atoms[0..n) of an open frame, in that order. */
 static double model_energy(tn_model *m, const config *c, const int *atoms, int n) {
-  int32_t z[MAXN];
-  double p[MAXN][3];
+  int32_t z[CONFIG_MAXN];
+  double p[CONFIG_MAXN][3];
   for (int a = 0; a < n; a++) z[a] = c->z[atoms[a]], memcpy(p[a], c->pos[atoms[a]], sizeof p[a]);
   tn_frame f;
   memset(&f, 0, sizeof f);
@@ -511,7 +490,7 @@ static void test_schnet_model(void) {
   make_config(&c, 9, 8.0, 0.0, 21);
   for (int i = 0; i < c.n; i++)
     for (int x = 0; x < 3; x++) c.pos[i][x] *= 0.8; /* closer: more within the 5 Å cutoff */
-  tn_frame f = frame_of(&c);
+  tn_frame f = config_frame(&c);
   mb_options opt = {6.0, 5.0, 0, 1};
   mb_result res;
   CHECK_OK(mb_expand(&res, mb_model_energy, m, &f, &opt, err, sizeof err));
@@ -528,11 +507,11 @@ static void test_schnet_model(void) {
   double scale = fabs(res.energy) + 1.0, tol = 1e-6;
   CHECK_NEAR(res.sum1 + res.sum2 + res.share3 + res.remainder, res.energy, 0, 1e-12 * scale);
   CHECK(res.n_pairs > 10 && res.n_triples > 5);
-  int all[MAXN];
+  int all[CONFIG_MAXN];
   for (int i = 0; i < c.n; i++) all[i] = i;
   CHECK_NEAR(res.energy, model_energy(m, &c, all, c.n), 1e-12, 1e-12);
 
-  double e1[MAXN];
+  double e1[CONFIG_MAXN];
   for (int i = 0; i < c.n; i++) {
     e1[i] = model_energy(m, &c, &i, 1);
     CHECK_NEAR(res.e1[i], e1[i], 0, tol);
@@ -570,7 +549,7 @@ static void test_schnet_model(void) {
   /* A periodic frame through the same adapter: the identity again. */
   config box;
   make_config(&box, 28, 12.0, 12.0, 8);
-  tn_frame fb = frame_of(&box);
+  tn_frame fb = config_frame(&box);
   mb_options ob = {5.9, 5.5, 30, 9};
   CHECK_OK(mb_expand(&res, mb_model_energy, m, &fb, &ob, err, sizeof err));
   CHECK(res.triples_sampled && res.n_triples == 30 && !res.cell_too_small);
@@ -604,7 +583,7 @@ static void test_bad_input(void) {
   config c;
   make_config(&c, 6, 6.0, 0.0, 2);
   for (int i = 0; i < c.n; i++) c.z[i] = 100 + i; /* species name the atom, for failing_energy */
-  tn_frame f = frame_of(&c);
+  tn_frame f = config_frame(&c);
   failing fl = {3, {1, 2, 4}, 0};
   mb_options opt = {100.0, 100.0, 0, 1};
   mb_result res;

@@ -69,12 +69,12 @@ static void test_equivariance(void) {
     tn_model *m = small_model(el, 3, 3.0, shared, NULL, NULL);
     CHECK(m != NULL);
     if (!m) return;
-    mc_config c, d;
+    config c, d;
     mc_make_molecule(&c, 12, 8 + shared);
-    static double s0[MC_MAXN * FEAT], v0[MC_MAXN * 3 * FEAT], s1[MC_MAXN * FEAT],
-        v1[MC_MAXN * 3 * FEAT];
+    static double s0[CONFIG_MAXN * FEAT], v0[CONFIG_MAXN * 3 * FEAT], s1[CONFIG_MAXN * FEAT],
+        v1[CONFIG_MAXN * 3 * FEAT];
     char err[256];
-    tn_frame fr = mc_frame(&c);
+    tn_frame fr = config_frame(&c);
     CHECK_OK(painn_features(m, &fr, s0, v0, err, sizeof err));
     double norm = 0;
     for (int q = 0; q < c.n * 3 * FEAT; q++) norm += v0[q] * v0[q];
@@ -90,10 +90,10 @@ static void test_equivariance(void) {
           d.pos[a][x] = -1.7 + 0.9 * x;
           for (int y = 0; y < 3; y++) d.pos[a][x] += rot[x][y] * c.pos[a][y];
         }
-      fr = mc_frame(&d);
+      fr = config_frame(&d);
       CHECK_OK(painn_features(m, &fr, s1, v1, err, sizeof err));
       CHECK(mc_rel_error(s1, s0, c.n * FEAT) < 1e-12);
-      static double vrot[MC_MAXN * 3 * FEAT];
+      static double vrot[CONFIG_MAXN * 3 * FEAT];
       for (int a = 0; a < c.n; a++)
         for (int q = 0; q < FEAT; q++)
           for (int x = 0; x < 3; x++) {
@@ -215,9 +215,9 @@ static void test_bad_input(void) {
   tn_model *schnet = NULL, *m = small_model(el, 2, 3.0, 0, NULL, NULL);
   char err[256];
   CHECK_OK(tn_model_create(&schnet, &o, el, 2, 1, err, sizeof err));
-  mc_config c;
+  config c;
   mc_make_molecule(&c, 6, 1); /* has carbon, which the models lack */
-  tn_frame fr = mc_frame(&c);
+  tn_frame fr = config_frame(&c);
   double s[6 * FEAT], v[18 * FEAT];
   if (schnet) {
     CHECK(painn_features(schnet, &fr, s, v, err, sizeof err) == TN_STATUS_INVALID_ARG);
@@ -240,7 +240,7 @@ static void test_isolated_atoms(void) {
   tn_model *m = small_model(el, 2, 3.0, 0, NULL, NULL);
   CHECK(m != NULL);
   if (!m) return;
-  mc_config c;
+  config c;
   memset(&c, 0, sizeof c);
   c.n = 1;
   c.z[0] = 8;
@@ -251,7 +251,7 @@ static void test_isolated_atoms(void) {
   c.n = 2;
   c.z[1] = 8;
   c.pos[1][0] = 3.5;
-  tn_frame fr = mc_frame(&c);
+  tn_frame fr = config_frame(&c);
   CHECK_OK(tn_model_eval(m, &fr, &e2, f, NULL, NULL));
   CHECK_NEAR(e2, 2 * e1, 1e-14, 1e-14);
   CHECK(f[1][0] == 0);

@@ -47,9 +47,9 @@ static void test_check_forces(void) {
   tn_model *m = small_model(el, 2, 5.0, "gaussian");
   CHECK(m != NULL);
   if (!m) return;
-  mc_config c;
+  config c;
   mc_make_crystal(&c, 5);
-  tn_frame fr = mc_frame(&c);
+  tn_frame fr = config_frame(&c);
   tn_force_check chk;
   int32_t atoms[2] = {3, 0};
   CHECK_OK(tn_model_check_forces(m, &fr, 1e-4, atoms, 2, &chk));
@@ -140,15 +140,15 @@ static void test_bad_input(void) {
   tn_model *m = small_model(el, 2, 3.0, "gaussian");
   CHECK(m != NULL);
   if (!m) return;
-  mc_config c;
+  config c;
   mc_make_molecule(&c, 6, 1); /* has carbon, which the model lacks */
-  tn_frame fr = mc_frame(&c);
+  tn_frame fr = config_frame(&c);
   double e;
   CHECK(tn_model_eval(m, &fr, &e, NULL, NULL, NULL) == TN_STATUS_BAD_INPUT);
   CHECK(strstr(tn_model_errmsg(m), "element C") != NULL);
   for (int a = 0; a < c.n; a++) c.z[a] = a % 2 ? 1 : 8;
   memcpy(c.pos[1], c.pos[0], sizeof c.pos[0]);
-  fr = mc_frame(&c);
+  fr = config_frame(&c);
   CHECK(tn_model_eval(m, &fr, &e, NULL, NULL, NULL) == TN_STATUS_BAD_INPUT);
   CHECK(strstr(tn_model_errmsg(m), "same place") != NULL);
   double s[3][3];

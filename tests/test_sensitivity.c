@@ -62,23 +62,24 @@ static tn_model *make_bpnn(const int32_t *el, int ne, double cutoff) {
 /* jac against central differences of the atomic energies with step
  * MC_FD_STEP (Å), compared as 2-norms over the whole Jacobian with
  * tolerance MC_FD_TOL; the column sums against the forces to round-off. */
-static void check_jacobian(tn_model *m, mc_config *c) {
+static void check_jacobian(tn_model *m, config *c) {
   CHECK(m != NULL);
   if (!m) return;
   int n = c->n;
-  static double jac[MC_MAXN * MC_MAXN * 3], fd[MC_MAXN * MC_MAXN * 3];
-  double ep[MC_MAXN], em[MC_MAXN], f[MC_MAXN][3], sum[MC_MAXN][3], minus_f[MC_MAXN][3];
-  tn_frame fr = mc_frame(c);
+  static double jac[CONFIG_MAXN * CONFIG_MAXN * 3], fd[CONFIG_MAXN * CONFIG_MAXN * 3];
+  double ep[CONFIG_MAXN], em[CONFIG_MAXN], f[CONFIG_MAXN][3], sum[CONFIG_MAXN][3],
+      minus_f[CONFIG_MAXN][3];
+  tn_frame fr = config_frame(c);
   CHECK_OK(tn_model_energy_jacobian(m, &fr, jac));
   CHECK_OK(tn_model_eval(m, &fr, NULL, f, NULL, NULL));
   for (int j = 0; j < n; j++)
     for (int x = 0; x < 3; x++) {
       double keep = c->pos[j][x];
       c->pos[j][x] = keep + MC_FD_STEP;
-      fr = mc_frame(c);
+      fr = config_frame(c);
       CHECK_OK(tn_model_eval(m, &fr, NULL, NULL, NULL, ep));
       c->pos[j][x] = keep - MC_FD_STEP;
-      fr = mc_frame(c);
+      fr = config_frame(c);
       CHECK_OK(tn_model_eval(m, &fr, NULL, NULL, NULL, em));
       c->pos[j][x] = keep;
       for (int i = 0; i < n; i++) fd[(i * n + j) * 3 + x] = (ep[i] - em[i]) / (2 * MC_FD_STEP);
@@ -111,7 +112,7 @@ static void check_arch(tn_model *molecule_model, tn_model *crystal_model) {
     tn_model_free(crystal_model);
     SKIP("finite differences need the float64 build");
   }
-  mc_config c;
+  config c;
   mc_make_molecule(&c, 9, 3);
   check_jacobian(molecule_model, &c);
   mc_make_crystal(&c, 11); /* cutoff 5 Å in a cell of about 4 Å: images */
@@ -139,7 +140,7 @@ static void test_jacobian_bpnn(void) {
  * 2 Å), second neighbours 3.0 Å (outside), so the graph distance of i and j
  * is |i − j|. The zigzag keeps the chain from being a line, on which
  * sideways sensitivities vanish by symmetry. */
-static void make_chain(mc_config *c) {
+static void make_chain(config *c) {
   memset(c, 0, sizeof *c);
   c->n = CHAIN_N;
   for (int a = 0; a < CHAIN_N; a++) {
@@ -157,9 +158,9 @@ static void make_chain(mc_config *c) {
 static void check_range(tn_model *m, int hops) {
   CHECK(m != NULL);
   if (!m) return;
-  mc_config c;
+  config c;
   make_chain(&c);
-  tn_frame fr = mc_frame(&c);
+  tn_frame fr = config_frame(&c);
   static double jac[CHAIN_N * CHAIN_N * 3];
   CHECK_OK(tn_model_energy_jacobian(m, &fr, jac));
   CHECK_NEAR(sens_nominal_range(m), hops * CHAIN_RC, 1e-15, 0);
@@ -337,9 +338,9 @@ static void test_binning_periodic(void) {
 /* Minimum images: a triclinic cell against a brute-force search over ±4
  * cells, a slab and a wire against hand values. */
 static void test_min_image(void) {
-  mc_config c;
+  config c;
   mc_make_crystal(&c, 2);
-  tn_frame fr = mc_frame(&c);
+  tn_frame fr = config_frame(&c);
   sens_cell cell;
   CHECK(sens_cell_init(&cell, &fr) == 0);
   tn_rng rng;
@@ -423,9 +424,9 @@ static void test_bad_input(void) {
   tn_model *m = make_mp("schnet", hc, 2, 2.0, 1);
   CHECK(m != NULL);
   if (!m) return;
-  mc_config c;
+  config c;
   make_chain(&c);
-  tn_frame fr = mc_frame(&c);
+  tn_frame fr = config_frame(&c);
   static double jac[CHAIN_N * CHAIN_N * 3];
   CHECK(tn_model_energy_jacobian(NULL, &fr, jac) == TN_STATUS_INVALID_ARG);
   CHECK(tn_model_energy_jacobian(m, NULL, jac) == TN_STATUS_INVALID_ARG);
@@ -441,13 +442,13 @@ static void test_bad_input(void) {
   CHECK_OK(tn_model_energy_jacobian(m, &empty, NULL));
   /* an element the model lacks */
   c.z[3] = 54;
-  fr = mc_frame(&c);
+  fr = config_frame(&c);
   CHECK(tn_model_energy_jacobian(m, &fr, jac) == TN_STATUS_BAD_INPUT);
   CHECK(strstr(tn_model_errmsg(m), "atom 4: element Xe") != NULL);
   /* two atoms at one place */
   make_chain(&c);
   memcpy(c.pos[2], c.pos[1], sizeof c.pos[1]);
-  fr = mc_frame(&c);
+  fr = config_frame(&c);
   CHECK(tn_model_energy_jacobian(m, &fr, jac) == TN_STATUS_BAD_INPUT);
   CHECK(strstr(tn_model_errmsg(m), "same place") != NULL);
 
@@ -484,7 +485,7 @@ static void test_bad_input(void) {
   /* sens_add_frame: the model's message comes back */
   make_chain(&c);
   c.z[3] = 54;
-  fr = mc_frame(&c);
+  fr = config_frame(&c);
   CHECK(sens_add_frame(s, m, &fr, 4, err, sizeof err) == TN_STATUS_BAD_INPUT);
   CHECK(strstr(err, "frame 5") != NULL && strstr(err, "element Xe is not one the model") != NULL);
   CHECK(sens_add_frame(NULL, m, &fr, 0, err, sizeof err) == TN_STATUS_INVALID_ARG);
@@ -494,23 +495,23 @@ static void test_bad_input(void) {
 
   /* sens_add_jacobian: nothing is added on failure */
   make_chain(&c);
-  fr = mc_frame(&c);
+  fr = config_frame(&c);
   CHECK_OK(tn_model_energy_jacobian(m, &fr, jac));
   CHECK(sens_add_jacobian(NULL, &fr, jac, 0, err, sizeof err) == TN_STATUS_INVALID_ARG);
   CHECK(sens_add_jacobian(s, NULL, jac, 0, err, sizeof err) == TN_STATUS_INVALID_ARG);
   CHECK(sens_add_jacobian(s, &fr, NULL, 0, err, sizeof err) == TN_STATUS_INVALID_ARG);
   CHECK(sens_add_jacobian(s, &neg, jac, 0, err, sizeof err) == TN_STATUS_INVALID_ARG);
   c.z[8] = 8; /* O: the model would refuse it too, but here the result does */
-  fr = mc_frame(&c);
+  fr = config_frame(&c);
   CHECK(sens_add_jacobian(s, &fr, jac, 6, err, sizeof err) == TN_STATUS_BAD_INPUT);
   CHECK(strstr(err, "frame 7, atom 9: field 'species': element O") != NULL);
   make_chain(&c);
   c.pos[2][1] = NAN;
-  fr = mc_frame(&c);
+  fr = config_frame(&c);
   CHECK(sens_add_jacobian(s, &fr, jac, 0, err, sizeof err) == TN_STATUS_BAD_INPUT);
   CHECK(strstr(err, "atom 3: field 'pos'") != NULL);
   make_chain(&c);
-  fr = mc_frame(&c);
+  fr = config_frame(&c);
   double keep = jac[(2 * CHAIN_N + 5) * 3 + 1];
   jac[(2 * CHAIN_N + 5) * 3 + 1] = INFINITY;
   CHECK(sens_add_jacobian(s, &fr, jac, 0, err, sizeof err) == TN_STATUS_BAD_INPUT);
