@@ -52,9 +52,11 @@ typedef struct sweep_args {
 typedef struct sweep_row {
   int width, depth;
   int64_t params;
+  int epochs;            /* rows of the run's metrics.csv */
   double e_mae, f_mae;   /* test: meV/atom, meV/Å */
   double a_mae, a_r2[4]; /* test atomic energies, offset removed; R² of up to 4 elements */
-  double t_e_mae, t_f_mae, t_a_mae; /* transfer set */
+  double a_mae_raw;      /* the same before removing the offsets */
+  double t_e_mae, t_f_mae, t_a_mae, t_a_mae_raw; /* transfer set */
   double t_a_r2[4];
   int z[4], n_z;
 } sweep_row;
@@ -145,6 +147,23 @@ static int exists(const char *dir, const char *name) {
   return access(path, F_OK) == 0;
 }
 
+/* Epochs the run trained: the rows of its metrics.csv under the header (a
+ * resumed run appends to it). -1 when it cannot be read. */
+static int count_epochs(const char *dir) {
+  char path[TN_PATH_MAX + 64];
+  snprintf(path, sizeof path, "%s/metrics.csv", dir);
+  FILE *f = fopen(path, "r");
+  if (!f) return -1;
+  int lines = 0, c, last = '\n';
+  while ((c = getc(f)) != EOF) {
+    if (c == '\n') lines++;
+    last = c;
+  }
+  if (last != '\n') lines++;
+  fclose(f);
+  return lines > 0 ? lines - 1 : 0;
+}
+
 /* Errors of m on ds into the row's fields (transfer: the t_ ones). */
 static int evaluate(sweep_row *row, tn_model *m, const tn_dataset *ds, const char *column,
                     int transfer) {
@@ -160,16 +179,22 @@ static int evaluate(sweep_row *row, tn_model *m, const tn_dataset *ds, const cha
   report_totals(r, &e, &f);
   int n = report_atomic_rows(r, rows);
   double a_mae = n ? tn_error_stats_mae(&rows[0].shifted) : NAN;
+  double a_mae_raw = n ? tn_error_stats_mae(&rows[0].raw) : NAN;
+  /* R² per element, in the test set's element order (the table's columns);
+   * a transfer set's other elements have no column. */
   double *r2 = transfer ? row->t_a_r2 : row->a_r2;
   for (int k = 0; k < 4; k++) r2[k] = NAN;
-  for (int k = 1; k < n && k <= 4; k++) {
-    r2[k - 1] = tn_error_stats_r2(&rows[k].shifted);
-    if (!transfer) row->z[k - 1] = rows[k].z;
+  if (!transfer) {
+    row->n_z = n > 5 ? 4 : (n ? n - 1 : 0);
+    for (int q = 0; q < row->n_z; q++) row->z[q] = rows[q + 1].z;
   }
-  if (!transfer) row->n_z = n > 4 ? 4 : (n ? n - 1 : 0);
+  for (int k = 1; k < n; k++)
+    for (int q = 0; q < row->n_z; q++)
+      if (row->z[q] == rows[k].z) r2[q] = tn_error_stats_r2(&rows[k].shifted);
   *(transfer ? &row->t_e_mae : &row->e_mae) = tn_error_stats_mae(&e);
   *(transfer ? &row->t_f_mae : &row->f_mae) = tn_error_stats_mae(&f);
   *(transfer ? &row->t_a_mae : &row->a_mae) = a_mae;
+  *(transfer ? &row->t_a_mae_raw : &row->a_mae_raw) = a_mae_raw;
   ok = 1;
 done:
   free(rows);
@@ -212,6 +237,7 @@ static int run_size(sweep_row *row, const sweep_args *s, int width, int depth,
     goto done;
   }
   row->params = tn_model_param_count(m);
+  row->epochs = count_epochs(dir);
   const char *column = cfg.data.atomic_energies[0] ? cfg.data.atomic_energies : TN_LABEL_ENERGIES;
   ok = evaluate(row, m, d.test, column, 0) && (!transfer || evaluate(row, m, transfer, column, 1));
 done:
@@ -228,32 +254,42 @@ static void md_num(FILE *f, double v, const char *fmt) {
     fprintf(f, " - |");
 }
 
+/* "shifted (raw) |" */
+static void md_atomic(FILE *f, double shifted, double raw) {
+  if (isfinite(shifted) && isfinite(raw))
+    fprintf(f, " %.2f (%.2f) |", shifted, raw);
+  else
+    fprintf(f, " - |");
+}
+
 static void write_table(FILE *f, const sweep_args *s, const sweep_row *rows, int n) {
   fprintf(f,
           "# Size sweep: %s\n\nTrained on totals%s only (loss.atomic_energies = 0). "
-          "Atomic energies against the reference partition after removing each element's "
-          "mean error (MAE in meV, R² per element).\n\n",
+          "Atomic energies against the reference partition: MAE in meV after removing each "
+          "element's mean error (raw, before removing it, in brackets) and R² per element "
+          "after removing it.\n\n",
           s->config, " (and forces, as the config weighs them)");
-  fprintf(f, "| width | depth | parameters | test E MAE (meV/atom) | test F MAE (meV/Å) | "
+  fprintf(f, "| width | depth | parameters | epochs | test E MAE (meV/atom) | test F MAE (meV/Å) | "
              "atomic MAE (meV) | R²");
   for (int k = 0; k < rows[0].n_z; k++) fprintf(f, " %s", tn_element_symbol(rows[0].z[k]));
   fprintf(f, " |");
   if (s->transfer)
     fprintf(f, " transfer E MAE (meV/atom) | transfer F MAE (meV/Å) | transfer atomic MAE (meV) | "
                "transfer R² |");
-  fprintf(f, "\n|---:|---:|---:|---:|---:|---:|---|%s\n", s->transfer ? "---:|---:|---:|---|" : "");
+  fprintf(f, "\n|---:|---:|---:|---:|---:|---:|---:|---|%s\n",
+          s->transfer ? "---:|---:|---:|---|" : "");
   for (int k = 0; k < n; k++) {
     const sweep_row *r = &rows[k];
-    fprintf(f, "| %d | %d | %lld |", r->width, r->depth, (long long)r->params);
+    fprintf(f, "| %d | %d | %lld | %d |", r->width, r->depth, (long long)r->params, r->epochs);
     md_num(f, r->e_mae, " %.3f |");
     md_num(f, r->f_mae, " %.2f |");
-    md_num(f, r->a_mae, " %.2f |");
+    md_atomic(f, r->a_mae, r->a_mae_raw);
     for (int q = 0; q < r->n_z; q++) fprintf(f, "%s%.3f", q ? " / " : " ", r->a_r2[q]);
     fprintf(f, " |");
     if (s->transfer) {
       md_num(f, r->t_e_mae, " %.3f |");
       md_num(f, r->t_f_mae, " %.2f |");
-      md_num(f, r->t_a_mae, " %.2f |");
+      md_atomic(f, r->t_a_mae, r->t_a_mae_raw);
       for (int q = 0; q < r->n_z; q++) fprintf(f, "%s%.3f", q ? " / " : " ", r->t_a_r2[q]);
       fprintf(f, " |");
     }
@@ -266,13 +302,21 @@ static int write_csv(const sweep_args *s, const sweep_row *rows, int n) {
   cli_out o;
   FILE *f = cli_out_open(&o, SW_CMD, s->out, "sweep.csv");
   if (!f) return 0;
-  fprintf(f, "width,depth,parameters,test_e_mae_meV_per_atom,test_f_mae_meV_per_A,"
-             "test_atomic_mae_meV,transfer_e_mae_meV_per_atom,transfer_f_mae_meV_per_A,"
-             "transfer_atomic_mae_meV\n");
+  fprintf(f, "width,depth,parameters,epochs,test_e_mae_meV_per_atom,test_f_mae_meV_per_A,"
+             "test_atomic_mae_meV,test_atomic_mae_raw_meV,transfer_e_mae_meV_per_atom,"
+             "transfer_f_mae_meV_per_A,transfer_atomic_mae_meV,transfer_atomic_mae_raw_meV");
+  for (int q = 0; q < rows[0].n_z; q++) fprintf(f, ",test_r2_%s", tn_element_symbol(rows[0].z[q]));
+  for (int q = 0; q < rows[0].n_z; q++)
+    fprintf(f, ",transfer_r2_%s", tn_element_symbol(rows[0].z[q]));
+  fprintf(f, "\n");
   for (int k = 0; k < n; k++) {
     const sweep_row *r = &rows[k];
-    fprintf(f, "%d,%d,%lld,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g\n", r->width, r->depth,
-            (long long)r->params, r->e_mae, r->f_mae, r->a_mae, r->t_e_mae, r->t_f_mae, r->t_a_mae);
+    fprintf(f, "%d,%d,%lld,%d,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g", r->width, r->depth,
+            (long long)r->params, r->epochs, r->e_mae, r->f_mae, r->a_mae, r->a_mae_raw, r->t_e_mae,
+            r->t_f_mae, r->t_a_mae, r->t_a_mae_raw);
+    for (int q = 0; q < r->n_z; q++) fprintf(f, ",%.6g", r->a_r2[q]);
+    for (int q = 0; q < r->n_z; q++) fprintf(f, ",%.6g", r->t_a_r2[q]);
+    fprintf(f, "\n");
   }
   return cli_out_close(&o, f, !ferror(f));
 }

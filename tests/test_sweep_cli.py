@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """`tanne sweep` on a small Ar + Kr set with a mixture as the transfer set:
 one run per (width, depth); each row's parameters, test and transfer
-atomic-energy errors equal what `tanne info` and `tanne atoms` say of the
-same model and frames; a second call evaluates the finished runs without
+atomic-energy errors (raw, offsets removed, R² per element) equal what `tanne
+info` and `tanne atoms` say of the same model and frames; a second call evaluates the finished runs without
 retraining them; bad input exits with a message.
 Ends with "N passed, N failed, N skipped"."""
 import csv
@@ -42,14 +42,29 @@ def setup():
                 "  batch_size: 4\n")
 
 
-def atoms_all(model, *data):
-    """(MAE after removing offsets) of the 'all' row of tanne atoms."""
+def atoms_rows(model, *data):
+    """{element: (raw MAE, MAE after removing offsets, R² after)} of tanne
+    atoms, 'all' for all atoms."""
     r = tanne("atoms", model, *data, "--ref", "energies")
     assert r.returncode == 0, r.stderr
+    rows = {}
     for line in r.stdout.splitlines():
-        if line.startswith("all "):
-            return float(line.split("|")[3].split()[0])
-    raise AssertionError(r.stdout)
+        parts = line.split("|")
+        name = (parts[0].split() or [""])[0]
+        if len(parts) == 4 and name in ("all", "Ar", "Kr"):
+            shifted = parts[3].split()
+            rows[name] = (float(parts[1].split()[0]), float(shifted[0]),
+                                         float(shifted[2]))
+    assert "all" in rows, r.stdout
+    return rows
+
+
+def check_row(x, prefix, rows):
+    raw, shifted, _ = rows["all"]
+    assert abs(float(x[prefix + "atomic_mae_meV"]) - shifted) <= 0.006, (x, rows)
+    assert abs(float(x[prefix + "atomic_mae_raw_meV"]) - raw) <= 0.006, (x, rows)
+    for el in ("Ar", "Kr"):
+        assert abs(float(x[f"{prefix}r2_{el}"]) - rows[el][2]) <= 6e-5, (x, rows)
 
 
 def test_rows_match_atoms_and_info():
@@ -66,10 +81,10 @@ def test_rows_match_atoms_and_info():
         assert f"parameters             {x['parameters']}" in info, info
         # the atomic-energy loss of the config is overridden: totals only
         assert "atomic_energies: 0" in open(os.path.join(run, "config.yaml")).read()
-        test = atoms_all(model, "arkr.xyz", "--split", os.path.join(run, "split.txt"))
-        assert abs(float(x["test_atomic_mae_meV"]) - test) <= 0.006, (x, test)
-        transfer = atoms_all(model, "mix.xyz")
-        assert abs(float(x["transfer_atomic_mae_meV"]) - transfer) <= 0.006, (x, transfer)
+        assert x["epochs"] == "3", x
+        check_row(x, "test_", atoms_rows(model, "arkr.xyz", "--split",
+                                          os.path.join(run, "split.txt")))
+        check_row(x, "transfer_", atoms_rows(model, "mix.xyz"))
     assert "| width | depth |" in open(os.path.join(OUT, "sweep.md")).read()
     assert os.path.getsize(os.path.join(OUT, "sweep_atoms.svg")) > 0
 
