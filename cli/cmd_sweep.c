@@ -369,7 +369,7 @@ int cmd_sweep(int argc, char **argv) {
   for (int k = 0; k < n; k++) {
     sweep_row *r = &rows[k];
     for (int q = 0; q < 4; q++) r->a_r2[q] = r->t_a_r2[q] = NAN;
-    r->t_e_mae = r->t_f_mae = r->t_a_mae = NAN;
+    r->t_e_mae = r->t_f_mae = r->t_a_mae = r->t_a_mae_raw = NAN;
     int w = s.widths[k / n_depths], d = s.n_depths ? s.depths[k % n_depths] : 0;
     fprintf(stderr, SW_CMD ": size %d of %d: width %d%s\n", k + 1, n, w,
             d ? "" : ", the config's depth");

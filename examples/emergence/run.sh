@@ -9,12 +9,14 @@
 # usage, from the repository root:
 #   examples/emergence/run.sh
 # Environment: TANNE (build/tanne), OUT (runs/emergence), WIDTHS (8,16,32,64),
-# DEPTHS (1,2,3).
+# DEPTHS (1,2,3), E_DEPTHS (1,3).
 #
-# Each run stops at early stopping, 150 epochs or 6 minutes; the SchNet and
-# PaiNN sweeps run side by side on one thread each. Finished runs are read
-# back, not retrained. Results: $OUT/{schnet,painn}/sweep.{csv,md},
-# sweep_atoms.svg.
+# Two sweeps per architecture: on total energies and forces (depths DEPTHS),
+# then on total energies alone (loss.forces = 0, depths E_DEPTHS), as Uhlig
+# et al. train. Each run stops at early stopping, 150 epochs or 6 minutes;
+# the SchNet and PaiNN sweeps run side by side on one thread each. Finished
+# runs are read back, not retrained. Results: $OUT/{schnet,painn}{,_energy}/
+# sweep.{csv,md}, sweep_atoms.svg.
 set -eu
 TANNE=${TANNE:-build/tanne}
 OUT=${OUT:-runs/emergence}
@@ -37,4 +39,10 @@ for arch in schnet painn; do
     --transfer "$OUT/data/mix.xyz" --out "$OUT/$arch" >"$OUT/$arch.log" 2>&1 &
 done
 wait
-cat "$OUT/schnet/sweep.md" "$OUT/painn/sweep.md"
+for arch in schnet painn; do
+  "$TANNE" sweep $HERE/$arch.yaml --width "$WIDTHS" --depth "${E_DEPTHS:-1,3}" \
+    --set loss.forces=0 --transfer "$OUT/data/mix.xyz" --out "$OUT/${arch}_energy" \
+    >"$OUT/${arch}_energy.log" 2>&1 &
+done
+wait
+for sweep in schnet painn schnet_energy painn_energy; do cat "$OUT/$sweep/sweep.md"; done
