@@ -29,8 +29,10 @@ static const char help[] =
     "Each run lives in DIR/wW_dD. A run that finished (best.tnm and\n"
     "test_metrics.csv) is evaluated, not retrained; one that was interrupted\n"
     "(checkpoint.tnc) is resumed.\n\n"
-    "Writes DIR/sweep.csv, DIR/sweep.md (also printed) and DIR/sweep_atoms.svg\n"
-    "(atomic-energy MAE against parameters).\n\n"
+    "Writes DIR/sweep.csv, DIR/sweep.md (also printed), DIR/sweep_atoms.svg\n"
+    "(atomic-energy MAE against parameters) and, with --transfer,\n"
+    "DIR/sweep_transfer.svg (the transfer set's energy error against the\n"
+    "atomic-energy MAE, one point per size).\n\n"
     "options:\n"
     "  --width LIST        model.features values, comma-separated (required)\n"
     "  --depth LIST        model.interactions values  [the config's]\n"
@@ -322,17 +324,22 @@ static int write_csv(const sweep_args *s, const sweep_row *rows, int n) {
 }
 
 /* sweep_atoms.svg: the atomic-energy MAE (offset removed) against the
- * parameter count, test and transfer frames as two series. */
-static int write_plot(const sweep_args *s, const sweep_row *rows, int n) {
-  double *x = malloc((size_t)n * 3 * sizeof *x), *yt = x ? x + n : NULL, *yx = x ? x + 2 * n : NULL;
+ * parameter count, test and transfer frames as two series. With a transfer
+ * set, also sweep_transfer.svg: the transfer set's energy error against the
+ * test frames' atomic-energy MAE, one point per size (do the models that
+ * recover the partition better transfer better?). */
+static int write_plots(const sweep_args *s, const sweep_row *rows, int n) {
+  double *x = malloc((size_t)n * 5 * sizeof *x), *yt = x ? x + n : NULL, *yx = x ? x + 2 * n : NULL;
+  double *recovery = x ? x + 3 * n : NULL, *transfer_e = x ? x + 4 * n : NULL;
   if (!x) {
     fprintf(stderr, SW_CMD ": out of memory\n");
     return 0;
   }
   for (int k = 0; k < n; k++) {
     x[k] = (double)rows[k].params;
-    yt[k] = rows[k].a_mae;
+    yt[k] = recovery[k] = rows[k].a_mae;
     yx[k] = rows[k].t_a_mae;
+    transfer_e[k] = rows[k].t_e_mae;
   }
   tn_plot_series series[2] = {{"test frames", x, yt, NULL, n, TN_PLOT_POINTS},
                               {"transfer set", x, yx, NULL, n, TN_PLOT_POINTS}};
@@ -343,6 +350,15 @@ static int write_plot(const sweep_args *s, const sweep_row *rows, int n) {
                   .n_series = s->transfer ? 2 : 1,
                   .series = series};
   int ok = cli_out_plot(SW_CMD, s->out, "sweep_atoms.svg", &plot);
+  if (ok && s->transfer) {
+    tn_plot_series sizes = {"one point per size", recovery, transfer_e, NULL, n, TN_PLOT_POINTS};
+    tn_plot against = {.title = "Transfer error against atomic-energy recovery",
+                       .x_label = "test atomic-energy MAE, offsets removed (meV)",
+                       .y_label = "transfer energy MAE (meV/atom)",
+                       .n_series = 1,
+                       .series = &sizes};
+    ok = cli_out_plot(SW_CMD, s->out, "sweep_transfer.svg", &against);
+  }
   free(x);
   return ok;
 }
@@ -375,7 +391,7 @@ int cmd_sweep(int argc, char **argv) {
             d ? "" : ", the config's depth");
     if (!run_size(r, &s, w, d, transfer)) goto done;
   }
-  if (!write_csv(&s, rows, n) || !write_plot(&s, rows, n)) goto done;
+  if (!write_csv(&s, rows, n) || !write_plots(&s, rows, n)) goto done;
   cli_out o;
   FILE *f = cli_out_open(&o, SW_CMD, s.out, "sweep.md");
   if (!f) goto done;

@@ -87,6 +87,10 @@ def test_rows_match_atoms_and_info():
         check_row(x, "transfer_", atoms_rows(model, "mix.xyz"))
     assert "| width | depth |" in open(os.path.join(OUT, "sweep.md")).read()
     assert os.path.getsize(os.path.join(OUT, "sweep_atoms.svg")) > 0
+    # one point per size (and the legend's marker): the transfer energy
+    # error against the recovery
+    svg = open(os.path.join(OUT, "sweep_transfer.svg")).read()
+    assert "one point per size" in svg and svg.count("<circle") == 4 + 1, svg
 
 
 def test_finished_runs_are_not_retrained():
