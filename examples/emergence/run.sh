@@ -16,7 +16,8 @@
 # et al. train. Each run stops at early stopping, 150 epochs or 6 minutes;
 # the SchNet and PaiNN sweeps run side by side on one thread each. Finished
 # runs are read back, not retrained. Results: $OUT/{schnet,painn}{,_energy}/
-# sweep.{csv,md}, sweep_atoms.svg.
+# sweep.{csv,md}, sweep_atoms.svg, sweep_transfer.svg; summary.py prints the
+# rank correlations across sizes.
 set -eu
 TANNE=${TANNE:-build/tanne}
 OUT=${OUT:-runs/emergence}
@@ -46,3 +47,4 @@ for arch in schnet painn; do
 done
 wait
 for sweep in schnet painn schnet_energy painn_energy; do cat "$OUT/$sweep/sweep.md"; done
+python3 $HERE/summary.py "$OUT"
