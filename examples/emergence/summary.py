@@ -4,7 +4,8 @@ atomic-energy recovery get worse with size, and do the sizes that recover the
 partition better transfer better to the Ar/Kr mixture?
 
 usage: examples/emergence/summary.py OUT   (the run.sh output folder)
-Prints a Markdown table, one row per sweep, and the pooled row."""
+Prints a Markdown table, one row per sweep (the sweeps are not pooled: with
+and without forces, recovery differs by several times)."""
 import csv
 import os
 import sys
@@ -64,17 +65,13 @@ def main():
           "ρ(parameters, recovery MAE) | ρ(recovery MAE, transfer atomic MAE) | "
           "ρ(recovery MAE, transfer E MAE) | best recovery (meV) |")
     print("|---|---:|---:|---:|---:|---:|---:|---|")
-    pooled = []
     for name in SWEEPS:
         path = os.path.join(sys.argv[1], name, "sweep.csv")
         if not os.path.exists(path):
             print(f"| {name} | not run ({path} is absent) | | | | | | |")
             continue
         rows = list(csv.DictReader(open(path)))
-        pooled += rows
         print(row_of(name, rows))
-    if pooled:
-        print(row_of("all four, pooled", pooled))
 
 
 if __name__ == "__main__":
