@@ -7,6 +7,7 @@
 
 #include "../src/core/core.h"
 #include "../src/core/tagfile.h"
+#include "../src/models/bpnn.h"
 
 void mc_make_molecule(config *c, int n, uint64_t seed) {
   tn_rng rng;
@@ -425,4 +426,36 @@ tn_status mc_load_edited(const char *src, const char *tag, const char *text, tn_
   tf_writer_free(w);
   tf_free(&f);
   return st == TN_STATUS_OK ? tn_model_load(out, dst, err, err_len) : st;
+}
+
+/* A small BPNN: radial and angular functions (wide or narrow), a cutoff
+ * type, an activation, two hidden layers; non-trivial scaling, shifts and
+ * scale so that every stage is exercised. */
+tn_model *mc_bpnn_small(const int32_t *el, int ne, double cutoff, const char *kind, const char *cut,
+                        const char *act) {
+  tn_model_options o = tn_model_options_default();
+  snprintf(o.type, sizeof o.type, "bpnn");
+  o.features = 5;
+  o.interactions = 2;
+  o.acsf_radial = 3;
+  o.acsf_angular = 4;
+  o.cutoff = cutoff;
+  snprintf(o.acsf_angular_kind, sizeof o.acsf_angular_kind, "%s", kind);
+  snprintf(o.acsf_cutoff, sizeof o.acsf_cutoff, "%s", cut);
+  snprintf(o.activation, sizeof o.activation, "%s", act);
+  tn_model *m = mc_model_create(&o, el, ne);
+  if (!m) return NULL;
+  bp_layout *L = m->layout;
+  double(*sc)[3] = bp_scales(L);
+  for (int s = 0; s < L->n_sf; s++) {
+    sc[s][0] = 0.05 * (s % 7);
+    sc[s][1] = 0.5 + 0.1 * (s % 5);
+    sc[s][2] = -0.2;
+  }
+  /* Biases away from zero, so activations are not all near the origin. */
+  tn_rng rng;
+  tn_rng_seed(&rng, 99);
+  for (size_t q = 0; q < m->n_params; q++)
+    if (m->params[q] == 0) m->params[q] = (tn_real)(0.3 * (tn_rng_uniform(&rng) - 0.5));
+  return m;
 }

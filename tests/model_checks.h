@@ -58,6 +58,13 @@ void mc_rotation(double rot[3][3], double th);
  * the atomwise head's affine map is exercised too. NULL (with the message on
  * stderr) when o is refused. */
 tn_model *mc_model_create(const tn_model_options *o, const int32_t *el, int ne);
+/* A small BPNN (5 features, two hidden layers, 3 radial and 4 angular
+ * functions) with the angular kind ("wide" or "narrow"), cutoff function and
+ * activation given, its descriptor scaling spread and its zero parameters
+ * (the biases) drawn away from zero, so that no stage is an identity. NULL
+ * when out of memory. */
+tn_model *mc_bpnn_small(const int32_t *el, int ne, double cutoff, const char *kind, const char *cut,
+                        const char *act);
 
 /* The checks of the header comment. c is restored before return. */
 void mc_check_forces_fd(tn_model *m, config *c);

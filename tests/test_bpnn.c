@@ -14,46 +14,14 @@
 #include "../src/models/bpnn.h"
 #include "model_checks.h"
 
-/* A small BPNN: radial and angular functions (wide or narrow), a cutoff
- * type, an activation, two hidden layers; non-trivial scaling, shifts and
- * scale so that every stage is exercised. */
-static tn_model *small_model(const int32_t *el, int ne, double cutoff, const char *kind,
-                             const char *cut, const char *act) {
-  tn_model_options o = tn_model_options_default();
-  snprintf(o.type, sizeof o.type, "bpnn");
-  o.features = 5;
-  o.interactions = 2;
-  o.acsf_radial = 3;
-  o.acsf_angular = 4;
-  o.cutoff = cutoff;
-  snprintf(o.acsf_angular_kind, sizeof o.acsf_angular_kind, "%s", kind);
-  snprintf(o.acsf_cutoff, sizeof o.acsf_cutoff, "%s", cut);
-  snprintf(o.activation, sizeof o.activation, "%s", act);
-  tn_model *m = mc_model_create(&o, el, ne);
-  if (!m) return NULL;
-  bp_layout *L = m->layout;
-  double(*sc)[3] = bp_scales(L);
-  for (int s = 0; s < L->n_sf; s++) {
-    sc[s][0] = 0.05 * (s % 7);
-    sc[s][1] = 0.5 + 0.1 * (s % 5);
-    sc[s][2] = -0.2;
-  }
-  /* Biases away from zero, so activations are not all near the origin. */
-  tn_rng rng;
-  tn_rng_seed(&rng, 99);
-  for (size_t q = 0; q < m->n_params; q++)
-    if (m->params[q] == 0) m->params[q] = (tn_real)(0.3 * (tn_rng_uniform(&rng) - 0.5));
-  return m;
-}
-
 /* The models of the shared tests (model_checks.h): narrow angular
  * functions, each use with its own cutoff function and activation. */
 static tn_model *model_for(mc_use use) {
   static const int32_t molecule[3] = {1, 6, 8}, crystal[2] = {18, 36};
   switch (use) {
-  case MC_USE_MOLECULE: return small_model(molecule, 3, 3.0, "narrow", "poly2", "softplus");
-  case MC_USE_CRYSTAL: return small_model(crystal, 2, 5.0, "narrow", "cos", "tanh");
-  case MC_USE_LOSS: return small_model(crystal, 2, 4.5, "narrow", "cos", "softplus");
+  case MC_USE_MOLECULE: return mc_bpnn_small(molecule, 3, 3.0, "narrow", "poly2", "softplus");
+  case MC_USE_CRYSTAL: return mc_bpnn_small(crystal, 2, 5.0, "narrow", "cos", "tanh");
+  case MC_USE_LOSS: return mc_bpnn_small(crystal, 2, 4.5, "narrow", "cos", "softplus");
   }
   return NULL;
 }
@@ -64,14 +32,14 @@ static void test_forces_molecule(void) {
   static const char *const cuts[3] = {"cos", "poly2", "tanhu"};
   static const char *const acts[3] = {"tanh", "softplus", "logistic"};
   for (int b = 0; b < 3; b++)
-    mc_check_molecule_forces(small_model(el, 3, 3.0, kinds[b], cuts[b], acts[b]), 12, 3 + b);
+    mc_check_molecule_forces(mc_bpnn_small(el, 3, 3.0, kinds[b], cuts[b], acts[b]), 12, 3 + b);
 }
 
 /* ---- model files */
 
 static void test_model_file(void) {
   int32_t el[3] = {1, 6, 8};
-  tn_model *m = small_model(el, 3, 3.0, "narrow", "poly2", "softplus");
+  tn_model *m = mc_bpnn_small(el, 3, 3.0, "narrow", "poly2", "softplus");
   CHECK(m != NULL);
   if (!m) return;
   const char *path = harness_tmp("model.tnm");
@@ -153,7 +121,7 @@ static void test_model_file(void) {
 
 static void test_fit_data_and_copy(void) {
   int32_t el[2] = {18, 36};
-  tn_model *m = small_model(el, 2, 4.5, "wide", "cos", "tanh"), *c2 = NULL;
+  tn_model *m = mc_bpnn_small(el, 2, 4.5, "wide", "cos", "tanh"), *c2 = NULL;
   tn_dataset *ds = mc_labelled_set();
   CHECK(m && ds);
   if (!m || !ds) return;
@@ -263,7 +231,7 @@ static void test_bad_options(void) {
     CHECK(strstr(err, cases[q].msg) != NULL);
   }
   /* An element the model lacks, and coinciding atoms. */
-  tn_model *s = small_model(el, 2, 3.0, "wide", "cos", "tanh");
+  tn_model *s = mc_bpnn_small(el, 2, 3.0, "wide", "cos", "tanh");
   if (!s) return;
   config c;
   mc_make_molecule(&c, 6, 1);

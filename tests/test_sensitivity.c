@@ -16,7 +16,6 @@
 #include <string.h>
 
 #include "../src/analysis/sensitivity.h"
-#include "../src/models/bpnn.h"
 #include "model_checks.h"
 
 /* ------------------------------------------------------------- models */
@@ -29,32 +28,6 @@ static tn_model *make_mp(const char *type, const int32_t *el, int ne, double cut
   o.n_basis = 5;
   o.cutoff = cutoff;
   return mc_model_create(&o, el, ne);
-}
-
-/* A small BPNN with non-trivial descriptor scaling and biases, so that no
- * stage is an identity. */
-static tn_model *make_bpnn(const int32_t *el, int ne, double cutoff) {
-  tn_model_options o = tn_model_options_default();
-  snprintf(o.type, sizeof o.type, "bpnn");
-  o.features = 5;
-  o.interactions = 2;
-  o.acsf_radial = 3;
-  o.acsf_angular = 4;
-  o.cutoff = cutoff;
-  tn_model *m = mc_model_create(&o, el, ne);
-  if (!m) return NULL;
-  bp_layout *L = m->layout;
-  double(*sc)[3] = bp_scales(L);
-  for (int s = 0; s < L->n_sf; s++) {
-    sc[s][0] = 0.1 * (s % 3);
-    sc[s][1] = 0.4 + 0.15 * (s % 4);
-    sc[s][2] = -0.1;
-  }
-  tn_rng rng;
-  tn_rng_seed(&rng, 5);
-  for (size_t q = 0; q < m->n_params; q++)
-    if (m->params[q] == 0) m->params[q] = (tn_real)(0.3 * (tn_rng_uniform(&rng) - 0.5));
-  return m;
 }
 
 /* ----------------------------------------------- Jacobian vs differences */
@@ -128,7 +101,8 @@ static void test_jacobian_painn(void) {
   check_arch(make_mp("painn", hco, 3, 3.0, 2), make_mp("painn", arkr, 2, 5.0, 2));
 }
 static void test_jacobian_bpnn(void) {
-  check_arch(make_bpnn(hco, 3, 3.0), make_bpnn(arkr, 2, 5.0));
+  check_arch(mc_bpnn_small(hco, 3, 3.0, "wide", "cos", "auto"),
+             mc_bpnn_small(arkr, 2, 5.0, "wide", "cos", "auto"));
 }
 
 /* ------------------------------------------------ range of interactions */
@@ -204,27 +178,23 @@ static void check_range(tn_model *m, int hops) {
   sens_free(s);
 }
 
-static void test_range_schnet(void) {
+/* T = 1, 2, 3 interactions of one message-passing architecture. */
+static void check_ranges(const char *type) {
   static const int32_t hc[2] = {1, 6};
   for (int t = 1; t <= 3; t++) {
-    tn_model *m = make_mp("schnet", hc, 2, CHAIN_RC, t);
+    tn_model *m = make_mp(type, hc, 2, CHAIN_RC, t);
     check_range(m, t);
     tn_model_free(m);
   }
 }
 
-static void test_range_painn(void) {
-  static const int32_t hc[2] = {1, 6};
-  for (int t = 1; t <= 3; t++) {
-    tn_model *m = make_mp("painn", hc, 2, CHAIN_RC, t);
-    check_range(m, t);
-    tn_model_free(m);
-  }
-}
+static void test_range_schnet(void) { check_ranges("schnet"); }
+
+static void test_range_painn(void) { check_ranges("painn"); }
 
 static void test_range_bpnn(void) {
   static const int32_t hc[2] = {1, 6};
-  tn_model *m = make_bpnn(hc, 2, CHAIN_RC);
+  tn_model *m = mc_bpnn_small(hc, 2, CHAIN_RC, "wide", "cos", "auto");
   check_range(m, 1);
   tn_model_free(m);
 }
