@@ -104,7 +104,7 @@ static int run_aspirin_b64(void *p) {
                         sizeof c->err) != TN_STATUS_OK ||
       model_work_reserve(&c->work, c->m, 0, c->err, sizeof c->err) != TN_STATUS_OK)
     return -1;
-  model_predict(c->m, c->m->params, &c->work, c->atom_e, c->forces, NULL);
+  model_predict(c->m, c->m->params, &c->work, c->atom_e, c->forces, NULL, NULL);
   return 0;
 }
 

@@ -249,6 +249,7 @@ typedef struct tn_neighbors {
   int32_t *i, *j;      /* [n_pairs] */
   int32_t (*shift)[3]; /* [n_pairs] integer lattice shifts */
   int64_t *first;      /* [n_atoms + 1] pairs of i: [first[i], first[i+1]) */
+  double cutoff;       /* Å, of the last build */
   /* internal, reused between builds */
   int64_t pairs_cap;
   int n_atoms, atoms_cap;
@@ -409,6 +410,33 @@ tn_status tn_model_set_lineage(tn_model *m, const char *text); /* copies; NULL o
  * atoms, INVALID_ARG for stress without a periodic cell. */
 tn_status tn_model_eval(tn_model *m, const tn_frame *frame, double *energy, double (*forces)[3],
                         double stress[3][3], double *atom_energies);
+
+/* What tn_model_eval_with may take from the caller; a zeroed struct (or a
+ * NULL pointer) means tn_model_eval's behaviour. */
+typedef struct tn_eval_options {
+  /* A neighbor list the caller built (tn_neighbors_build) for this frame's
+   * atoms and cell at a cutoff of at least the model's, maybe for earlier
+   * positions: a Verlet list with a skin, which MD reuses until an atom has
+   * moved half the skin. Edges are the listed pairs whose current distance is
+   * below the model's cutoff, so a list is valid as long as it holds every
+   * such pair. NULL: the model builds its own. */
+  const tn_neighbors *neighbors;
+  /* [n_atoms] 1 for the atoms whose energy counts, 0 for padding (ghost)
+   * atoms that only give the others an environment, as in a domain
+   * decomposition (KIM, LAMMPS). E sums the contributing atoms; forces are
+   * −∂E/∂R on every atom, padding atoms included, and the atomic energies of
+   * padding atoms are computed but mean nothing. NULL: every atom counts. */
+  const uint8_t *contributing;
+} tn_eval_options;
+
+/* tn_model_eval with options, and the virial W_ab = Σ_edges d_a ∂E/∂d_b
+ * (eV; = ∂E/∂ε_ab for a strain ε, so stress = W / V in ASE's sign) in place
+ * of the stress: it needs no periodic cell. Any output may be NULL. Errors as
+ * tn_model_eval, and INVALID_ARG for a NULL frame, or a neighbor list for
+ * another number of atoms or a smaller cutoff. */
+tn_status tn_model_eval_with(tn_model *m, const tn_frame *frame, const tn_eval_options *opt,
+                             double *energy, double (*forces)[3], double virial[3][3],
+                             double *atom_energies);
 
 /* Exact sensitivities of the atomic energies to the positions (Esders et
  * al., "Analyzing atomic interactions in molecules as learned by neural

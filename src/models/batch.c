@@ -21,6 +21,7 @@ void model_batch_free(model_batch *b) {
   free(b->first);
   free(b->rev);
   free(b->d);
+  free(b->remap);
   memset(b, 0, sizeof *b);
 }
 
@@ -57,8 +58,78 @@ void model_batch_begin(model_batch *b) {
   b->n_edges = 0;
 }
 
-tn_status model_batch_add(model_batch *b, const tn_model *m, tn_neighbors *nl, const tn_frame *fr,
-                          int64_t id, char *err, size_t err_len) {
+/* Appends frame fr with the pairs of nl, a list built for fr's atoms and
+ * cell. filter 0: nl was built at the model's cutoff for these positions,
+ * and every pair is an edge. filter 1: nl may be a Verlet list (a larger
+ * cutoff, positions that have moved since), and an edge is kept only while
+ * its current distance is below the model's cutoff. The distance of (i, j, s)
+ * is the exact negation of that of (j, i, -s) term by term, so the kept set
+ * stays symmetric and every kept edge has its reverse. */
+static tn_status batch_add_pairs(model_batch *b, const tn_model *m, const tn_neighbors *nl,
+                                 const tn_frame *fr, int64_t id, int filter, char *err,
+                                 size_t err_len) {
+  int f = b->n_frames;
+  int64_t a0 = b->n_atoms, e0 = b->n_edges;
+  double rc2 = m->opt.cutoff * m->opt.cutoff;
+  if (batch_reserve(b, f + 1, (int)(a0 + fr->n_atoms), e0 + nl->n_pairs) ||
+      tn_grow((void **)&b->remap, &b->caps.remap, nl->n_pairs + 1, sizeof *b->remap))
+    return tn_fail(err, err_len, TN_STATUS_NO_MEMORY, "out of memory for a batch");
+  int64_t kept = 0;
+  for (int64_t k = 0; k < nl->n_pairs; k++) {
+    int32_t i = nl->i[k], j = nl->j[k];
+    double v[3], r2 = 0.0;
+    for (int c = 0; c < 3; c++) {
+      v[c] = fr->pos[j][c] - fr->pos[i][c];
+      for (int l = 0; l < 3; l++) v[c] += nl->shift[k][l] * fr->cell[l][c];
+      r2 += v[c] * v[c];
+    }
+    /* Radial functions divide by r (sinc) or differentiate |d| at d: zero
+     * distance is physically meaningless and numerically singular. */
+    if (r2 < 1e-12)
+      return tn_fail(err, err_len, TN_STATUS_BAD_INPUT,
+                     "frame %lld: atoms %d and %d are at the same place", (long long)id + 1, i + 1,
+                     j + 1);
+    if (filter && r2 >= rc2) {
+      b->remap[k] = -1;
+      continue;
+    }
+    b->remap[k] = e0 + kept;
+    b->ei[e0 + kept] = (int32_t)(a0 + i);
+    b->ej[e0 + kept] = (int32_t)(a0 + j);
+    for (int c = 0; c < 3; c++) b->d[3 * (e0 + kept) + c] = (tn_real)v[c];
+    kept++;
+  }
+  for (int64_t k = 0; k < nl->n_pairs; k++) {
+    if (b->remap[k] < 0) continue;
+    int64_t q = reverse_edge(nl, k);
+    TN_ASSERT(q >= 0 && b->remap[q] >= 0);
+    b->rev[b->remap[k]] = b->remap[q];
+  }
+  /* Pairs are sorted by receiving atom, so the kept ones are too. */
+  for (int a = 0; a < fr->n_atoms; a++) {
+    int64_t last = nl->first[a + 1] - 1;
+    while (last >= nl->first[a] && b->remap[last] < 0) last--;
+    b->first[a0 + a + 1] = last >= nl->first[a] ? b->remap[last] + 1 : b->first[a0 + a];
+  }
+  b->n_frames = f + 1;
+  b->n_atoms = (int)(a0 + fr->n_atoms);
+  b->n_edges = e0 + kept;
+  b->atom_start[f + 1] = b->n_atoms;
+  /* The tangent block of d starts right after the n_edges primal rows; the
+   * capacity of 2 * edges_cap rows leaves room for it. */
+  b->graph = (nn_graph){.n_atoms = b->n_atoms,
+                        .n_edges = b->n_edges,
+                        .i = b->ei,
+                        .j = b->ej,
+                        .first = b->first,
+                        .rev = b->rev};
+  return TN_STATUS_OK;
+}
+
+/* The atoms' element indices (and frame) of frame fr, appended after the
+ * batch's atoms; the first step of adding a frame. */
+static tn_status batch_add_atoms(model_batch *b, const tn_model *m, const tn_frame *fr, int64_t id,
+                                 char *err, size_t err_len) {
   int f = b->n_frames;
   int64_t a0 = b->n_atoms, e0 = b->n_edges;
   if (a0 + fr->n_atoms > INT32_MAX / 2)
@@ -81,47 +152,29 @@ tn_status model_batch_add(model_batch *b, const tn_model *m, tn_neighbors *nl, c
     b->type[a0 + a] = t;
     b->frame[a0 + a] = f;
   }
-  tn_status st = tn_neighbors_build(nl, fr->pos, fr->n_atoms, (const double(*)[3])fr->cell, fr->pbc,
-                                    m->opt.cutoff);
+  return TN_STATUS_OK;
+}
+
+tn_status model_batch_add(model_batch *b, const tn_model *m, tn_neighbors *nl, const tn_frame *fr,
+                          int64_t id, char *err, size_t err_len) {
+  tn_status st = batch_add_atoms(b, m, fr, id, err, err_len);
+  if (st != TN_STATUS_OK) return st;
+  st = tn_neighbors_build(nl, fr->pos, fr->n_atoms, (const double(*)[3])fr->cell, fr->pbc,
+                          m->opt.cutoff);
   if (st != TN_STATUS_OK)
     return tn_fail(err, err_len, st, "frame %lld: %s", (long long)id + 1, nl->errmsg);
-  if (batch_reserve(b, f + 1, (int)(a0 + fr->n_atoms), e0 + nl->n_pairs))
-    return tn_fail(err, err_len, TN_STATUS_NO_MEMORY, "out of memory for a batch");
-  for (int64_t k = 0; k < nl->n_pairs; k++) {
-    int32_t i = nl->i[k], j = nl->j[k];
-    double v[3], r2 = 0.0;
-    for (int c = 0; c < 3; c++) {
-      v[c] = fr->pos[j][c] - fr->pos[i][c];
-      for (int l = 0; l < 3; l++) v[c] += nl->shift[k][l] * fr->cell[l][c];
-      r2 += v[c] * v[c];
-    }
-    /* Radial functions divide by r (sinc) or differentiate |d| at d: zero
-     * distance is physically meaningless and numerically singular. */
-    if (r2 < 1e-12)
-      return tn_fail(err, err_len, TN_STATUS_BAD_INPUT,
-                     "frame %lld: atoms %d and %d are at the same place", (long long)id + 1, i + 1,
-                     j + 1);
-    int64_t q = reverse_edge(nl, k);
-    TN_ASSERT(q >= 0);
-    b->ei[e0 + k] = (int32_t)(a0 + i);
-    b->ej[e0 + k] = (int32_t)(a0 + j);
-    b->rev[e0 + k] = e0 + q;
-    for (int c = 0; c < 3; c++) b->d[3 * (e0 + k) + c] = (tn_real)v[c];
-  }
-  for (int a = 0; a < fr->n_atoms; a++) b->first[a0 + a + 1] = e0 + nl->first[a + 1];
-  b->n_frames = f + 1;
-  b->n_atoms = (int)(a0 + fr->n_atoms);
-  b->n_edges = e0 + nl->n_pairs;
-  b->atom_start[f + 1] = b->n_atoms;
-  /* The tangent block of d starts right after the n_edges primal rows; the
-   * capacity of 2 * edges_cap rows leaves room for it. */
-  b->graph = (nn_graph){.n_atoms = b->n_atoms,
-                        .n_edges = b->n_edges,
-                        .i = b->ei,
-                        .j = b->ej,
-                        .first = b->first,
-                        .rev = b->rev};
-  return TN_STATUS_OK;
+  return batch_add_pairs(b, m, nl, fr, id, 0, err, err_len);
+}
+
+tn_status model_batch_add_list(model_batch *b, const tn_model *m, const tn_neighbors *nl,
+                               const tn_frame *fr, int64_t id, char *err, size_t err_len) {
+  if (nl->n_atoms != fr->n_atoms)
+    return tn_fail(err, err_len, TN_STATUS_INVALID_ARG,
+                   "frame %lld: the neighbor list is for %d atoms, the frame has %d",
+                   (long long)id + 1, nl->n_atoms, fr->n_atoms);
+  tn_status st = batch_add_atoms(b, m, fr, id, err, err_len);
+  if (st != TN_STATUS_OK) return st;
+  return batch_add_pairs(b, m, nl, fr, id, 1, err, err_len);
 }
 
 tn_status model_batch_build(model_batch *b, const tn_model *m, tn_neighbors *nl,

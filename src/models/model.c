@@ -369,15 +369,16 @@ tn_status model_work_reserve(model_work *w, const tn_model *m, int tangent, char
 }
 
 void model_predict(const tn_model *m, const tn_real *params, model_work *w, double *atom_energies,
-                   double (*forces)[3], double (*virial)[3][3]) {
+                   double (*forces)[3], double (*virial)[3][3], const uint8_t *contributing) {
   const model_batch *b = &w->batch;
   m->arch->forward(m, params, w->ws, w->stacked, b, w->y);
   if (atom_energies)
     for (int a = 0; a < b->n_atoms; a++)
       atom_energies[a] = m->scale * (double)w->y[a] + m->shift[b->type[a]];
   if (!forces && !virial) return;
-  /* ∂E/∂y_i = σ for every atom */
-  for (int a = 0; a < b->n_atoms; a++) w->gy[a] = (tn_real)m->scale;
+  /* ∂E/∂y_i = σ for every atom whose energy counts, 0 for padding atoms */
+  for (int a = 0; a < b->n_atoms; a++)
+    w->gy[a] = !contributing || contributing[a] ? (tn_real)m->scale : (tn_real)0;
   memset(w->gd, 0, (size_t)b->n_edges * 3 * sizeof *w->gd);
   m->arch->backward(m, params, w->ws, w->stacked, b, w->gy, w->gd, NULL, 0);
   model_batch_forces(forces, virial, b, w->gd);
@@ -429,28 +430,60 @@ tn_status tn_model_atom_features(tn_model *m, const tn_frame *frame, double *fea
   return TN_STATUS_OK;
 }
 
-tn_status tn_model_eval(tn_model *m, const tn_frame *frame, double *energy, double (*forces)[3],
-                        double stress[3][3], double *atom_energies) {
-  double volume = tn_cell_volume((const double(*)[3])frame->cell);
-  if (stress && !tn_cell_periodic((const double(*)[3])frame->cell, frame->pbc))
+/* The frame's batch from the caller's neighbor list (see tn_eval_options):
+ * model_one_frame_batch without building a list. */
+static tn_status one_frame_batch_list(tn_model *m, const tn_frame *frame, const tn_neighbors *nl) {
+  tn_status st = model_own_work(m);
+  if (st != TN_STATUS_OK) return st;
+  model_work *w = m->work;
+  if (nl->cutoff < m->opt.cutoff)
     return tn_fail(m->errmsg, sizeof m->errmsg, TN_STATUS_INVALID_ARG,
-                   "stress needs a periodic cell of positive volume");
-  tn_status st = model_one_frame_batch(m, frame);
+                   "the neighbor list's cutoff %g Å is below the model's %g Å", nl->cutoff,
+                   m->opt.cutoff);
+  model_batch_begin(&w->batch);
+  st = model_batch_add_list(&w->batch, m, nl, frame, 0, m->errmsg, sizeof m->errmsg);
+  if (st == TN_STATUS_OK) st = model_work_reserve(w, m, 0, m->errmsg, sizeof m->errmsg);
+  return st;
+}
+
+tn_status tn_model_eval_with(tn_model *m, const tn_frame *frame, const tn_eval_options *opt,
+                             double *energy, double (*forces)[3], double virial[3][3],
+                             double *atom_energies) {
+  if (!frame || frame->n_atoms < 0)
+    return tn_fail(m->errmsg, sizeof m->errmsg, TN_STATUS_INVALID_ARG,
+                   "evaluation: no frame, or a negative atom count");
+  const tn_neighbors *nl = opt ? opt->neighbors : NULL;
+  const uint8_t *contributing = opt ? opt->contributing : NULL;
+  tn_status st = nl ? one_frame_batch_list(m, frame, nl) : model_one_frame_batch(m, frame);
   if (st != TN_STATUS_OK) return st;
   model_work *w = m->work;
   int n = frame->n_atoms;
   /* Atomic energies go to the work buffer when the caller wants only the
    * total: no allocation once the work has seen a frame this large (MD). */
   double *ea = atom_energies ? atom_energies : energy ? w->ea : NULL;
-  double virial[1][3][3];
-  model_predict(m, m->params, w, ea, forces, stress ? virial : NULL);
+  double w_frame[1][3][3];
+  model_predict(m, m->params, w, ea, forces, virial ? w_frame : NULL, contributing);
   if (energy) {
     double e = 0.0;
-    for (int a = 0; a < n; a++) e += ea[a];
+    for (int a = 0; a < n; a++)
+      if (!contributing || contributing[a]) e += ea[a];
     *energy = e;
   }
-  if (stress)
-    for (int x = 0; x < 3; x++)
-      for (int y = 0; y < 3; y++) stress[x][y] = virial[0][x][y] / volume;
+  if (virial) memcpy(virial, w_frame[0], sizeof w_frame[0]);
   return TN_STATUS_OK;
+}
+
+tn_status tn_model_eval(tn_model *m, const tn_frame *frame, double *energy, double (*forces)[3],
+                        double stress[3][3], double *atom_energies) {
+  double volume = tn_cell_volume((const double(*)[3])frame->cell);
+  if (stress && !tn_cell_periodic((const double(*)[3])frame->cell, frame->pbc))
+    return tn_fail(m->errmsg, sizeof m->errmsg, TN_STATUS_INVALID_ARG,
+                   "stress needs a periodic cell of positive volume");
+  double virial[3][3];
+  tn_status st =
+      tn_model_eval_with(m, frame, NULL, energy, forces, stress ? virial : NULL, atom_energies);
+  if (st == TN_STATUS_OK && stress)
+    for (int x = 0; x < 3; x++)
+      for (int y = 0; y < 3; y++) stress[x][y] = virial[x][y] / volume;
+  return st;
 }

@@ -17,7 +17,7 @@
  * [atom_start[f], atom_start[f+1]); edges are sorted by receiving atom and
  * carry their vectors d_k = R_j + shift·cell − R_i (Å). */
 typedef struct model_batch_caps {
-  int64_t atom_start, type, frame, first, ei, ej, rev, d;
+  int64_t atom_start, type, frame, first, ei, ej, rev, d, remap;
 } model_batch_caps;
 
 typedef struct model_batch {
@@ -31,6 +31,7 @@ typedef struct model_batch {
   int64_t *first;        /* [n_atoms + 1] */
   int64_t *rev;          /* [n_edges] reverse edge */
   tn_real *d;            /* [2 * n_edges][3]: vectors, then their tangent block */
+  int64_t *remap;        /* [n_pairs] scratch: a neighbor pair's edge, or -1 */
   nn_graph graph;        /* views of the arrays above */
   model_batch_caps caps; /* so a batch is reused without allocation */
 } model_batch;
@@ -173,9 +174,10 @@ tn_status model_work_reserve(model_work *w, const tn_model *m, int tangent, char
                              size_t err_len);
 /* Runs the model on w->batch with params: per-atom energies E_i (eV, may be
  * NULL), and, when forces or virial is not NULL, one backward pass for them
- * (see model_batch_forces). Needs model_work_reserve first. */
+ * (see model_batch_forces), of the energy of the atoms with contributing[a]
+ * set (NULL: all). Needs model_work_reserve first. */
 void model_predict(const tn_model *m, const tn_real *params, model_work *w, double *atom_energies,
-                   double (*forces)[3], double (*virial)[3][3]);
+                   double (*forces)[3], double (*virial)[3][3], const uint8_t *contributing);
 /* m's scratch (m->work, made on first use) holding a batch of the one
  * frame, sized for a forward and a backward pass (no tangents); errors in
  * m->errmsg. The single-frame path of tn_model_eval and its relatives. */
@@ -200,6 +202,13 @@ void model_batch_free(model_batch *b);
 void model_batch_begin(model_batch *b);
 tn_status model_batch_add(model_batch *b, const tn_model *m, tn_neighbors *nl,
                           const tn_frame *frame, int64_t id, char *err, size_t err_len);
+/* model_batch_add with a list the caller built for the frame's atoms and
+ * cell (tn_neighbors_build) at a cutoff of at least the model's, maybe for
+ * earlier positions (a Verlet list with a skin): edges are the pairs whose
+ * current distance is below the model's cutoff. INVALID_ARG if the list is
+ * for another number of atoms. */
+tn_status model_batch_add_list(model_batch *b, const tn_model *m, const tn_neighbors *nl,
+                               const tn_frame *frame, int64_t id, char *err, size_t err_len);
 /* Makes b the graph of frames `which[0..n)` of ds (neighbor lists built with
  * nl at the model's cutoff). Errors name the frame: an element the model does
  * not know, two atoms at the same place. */

@@ -150,6 +150,7 @@ tn_status tn_neighbors_build(tn_neighbors *nl, const double (*pos)[3], int n_ato
 
   tn_status st = check_args(nl, pos, n_atoms, cell, pbc, cutoff);
   if (st != TN_STATUS_OK) goto fail;
+  nl->cutoff = cutoff;
   if (n_atoms == 0) return TN_STATUS_OK;
   st = nbr_grid_build(w, pos, n_atoms, cell, pbc, cutoff, nl->errmsg, sizeof nl->errmsg);
   if (st != TN_STATUS_OK) goto fail;

@@ -88,7 +88,7 @@ tn_status train_batch_loss(const tn_model *m, const tn_real *params, model_work 
   int need_forces = lab->forces != NULL, need_virial = lab->stress != NULL;
 
   model_predict(m, params, w, s->atom_energy, need_forces ? s->force : NULL,
-                need_virial ? s->virial : NULL);
+                need_virial ? s->virial : NULL, NULL);
 
   /* Counts for the means. */
   train_sums t;
