@@ -1,5 +1,6 @@
 # tanne: one Makefile.  make | make test | make demo | make bench | make fuzz
-# Switches: SANITIZE=1 (ASan+UBSan), DOUBLE=1 (all-float64), WERROR=1.
+# Switches: SANITIZE=1 (ASan+UBSan), DOUBLE=1 (all-float64), WERROR=1,
+# MPI=1|0 (default: on where Open MPI's mpicc or pkg-config ompi is found).
 
 CC      ?= cc
 PKGS    := hdf5 zlib yaml-0.1 openblas
@@ -24,6 +25,18 @@ ifeq ($(DOUBLE),1)
 endif
 ifeq ($(WERROR),1)
   CFLAGS  += -Werror
+endif
+
+# MPI goes into the tanne command only (cli/mpi_comm.c, mpirun -np R tanne
+# train); libtanne and the tests stay free of it. After switching MPI on or
+# off in a built tree, touch cli/mpi_comm.c (or make clean).
+ifeq ($(origin MPI),undefined)
+  MPI := $(shell { pkg-config --exists ompi 2>/dev/null || mpicc --showme:version >/dev/null 2>&1; } && echo 1 || echo 0)
+endif
+ifeq ($(MPI),1)
+  MPI_CFLAGS := $(shell pkg-config --cflags ompi 2>/dev/null || mpicc --showme:compile)
+  MPI_LIBS   := $(shell pkg-config --libs ompi 2>/dev/null || mpicc --showme:link)
+  $(BUILD)/cli/mpi_comm.o: CFLAGS += -DTN_MPI=1 $(MPI_CFLAGS)
 endif
 
 LIB_SRC  := $(sort $(wildcard src/*/*.c))
@@ -65,7 +78,7 @@ $(BUILD)/libtanne.so: $(LIB_OBJ)
 	$(CC) -shared $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tanne: $(CLI_OBJ) $(BUILD)/libtanne.a
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libtanne.a $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libtanne.a $(LDLIBS) $(MPI_LIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/tests/harness.o $(BUILD)/tests/configs.o \
                   $(BUILD)/libtanne.a

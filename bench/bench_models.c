@@ -126,7 +126,7 @@ static int train_step(bench_ctx *c, const int64_t *which, int n, train_sums *sum
       model_work_reserve(&c->work, c->m, 1, c->err, sizeof c->err) != TN_STATUS_OK)
     return -1;
   memset(c->grad, 0, c->m->n_params * sizeof *c->grad);
-  if (train_batch_loss(c->m, c->params, &c->work, &c->scratch, c->asp, which, &c->lab, &c->wt,
+  if (train_batch_loss(c->m, c->params, &c->work, &c->scratch, c->asp, which, &c->lab, &c->wt, NULL,
                        c->grad, sums, c->err, sizeof c->err) != TN_STATUS_OK)
     return -1;
   return 0;

@@ -225,7 +225,7 @@ static int run_size(sweep_row *row, const sweep_args *s, int width, int depth,
     fprintf(stderr, SW_CMD ": %s has finished: evaluating it\n", dir);
   } else {
     int resume = exists(dir, "checkpoint.tnc");
-    if (!run_trainer_start(SW_CMD, &t, &cfg, &d, resume, stderr) ||
+    if (!run_trainer_start(SW_CMD, &t, &cfg, &d, resume, NULL, stderr) ||
         !run_trainer_train(SW_CMD, t, d.val->n_frames > 0) ||
         !run_test_report(SW_CMD, tn_trainer_model(t), &d, &cfg, NULL))
       goto done;

@@ -1,12 +1,14 @@
 /* tanne train CONFIG.yaml [--set key=value]... [--resume]: a training run
  * from a YAML config, with a progress line per epoch and a test-set report.
  * tanne finetune MODEL CONFIG.yaml: the same, starting from MODEL. The body
- * is shared with tanne learning-curve (train_run.c). */
+ * is shared with tanne learning-curve (train_run.c). Under mpirun both train
+ * one model on all ranks (mpi_comm.h). */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "mpi_comm.h"
 #include "train_run.h"
 
 static const char train_help[] =
@@ -61,7 +63,7 @@ static void parse_args(train_args *t, const char *command, const char *help, int
   t->sets = (const char **)argv;
   while (cli_args_next(&a, &arg)) {
     if (cli_flag(arg, "help") || strcmp(arg, "-h") == 0) {
-      printf("%s", help);
+      printf("%s\n%s", help, cli_mpi_help());
       exit(0);
     }
     if (cli_opt(&a, arg, "set"))
@@ -125,32 +127,49 @@ static int check_model(const char *command, const char *path) {
 }
 
 static int train_main(const char *command, const train_args *args) {
-  int status = 1;
+  int status = 1, ok = 1, trained = 0;
   run_data d;
   memset(&d, 0, sizeof d);
   tn_trainer *t = NULL;
   tn_train_config cfg;
-  if (args->model && !check_model(command, args->model)) goto done;
-  if (!load_config(&cfg, command, args)) goto done;
-  if (!run_load_data(command, &d, &cfg)) goto done;
-  if (!args->resume) {
+  cli_mpi mpi;
+  if (!cli_mpi_start(&mpi, command)) return cli_mpi_finish(&mpi, 1, 0);
+  int rank0 = mpi.comm.rank == 0;
+  /* Every rank reads the config and data and builds (or resumes) the same
+   * trainer; they agree before training, so that a failure on any rank ends
+   * all of them cleanly. */
+  ok = (!args->model || check_model(command, args->model)) && load_config(&cfg, command, args) &&
+       run_load_data(command, &d, &cfg);
+  if (ok && !args->resume && rank0) {
     char *ckpt = run_path(command, cfg.output.dir, "checkpoint.tnc");
-    if (!ckpt) goto done;
-    if (access(ckpt, F_OK) == 0)
+    ok = ckpt != NULL;
+    if (ok && access(ckpt, F_OK) == 0)
       fprintf(stderr,
               "%s: %s already holds a run; starting afresh over it (--resume continues it)\n",
               command, cfg.output.dir);
     free(ckpt);
   }
-  if (!run_trainer_start(command, &t, &cfg, &d, args->resume, stdout)) goto done;
+  if (ok) {
+    cli_mpi_threads(&mpi, cfg.train.threads);
+    ok = run_trainer_start(command, &t, &cfg, &d, args->resume, &mpi.comm, stdout);
+  }
+  if (!cli_mpi_agree(&mpi, ok)) goto done;
+  if (mpi.comm.size > 1)
+    printf("parallel: %d ranks share each batch of %d frames\n", mpi.comm.size,
+           tn_trainer_config(t)->train.batch_size);
+  trained = 1;
   if (!run_trainer_train(command, t, d.val->n_frames > 0)) goto done;
-  int ok = d.test->n_frames == 0 || run_test_report(command, tn_trainer_model(t), &d, &cfg, stdout);
+  trained = 0;
+  /* The test report writes test_metrics.csv: rank 0's job. */
+  ok = !rank0 || d.test->n_frames == 0 ||
+       run_test_report(command, tn_trainer_model(t), &d, &cfg, stdout);
   printf("model: %s/best.tnm\n", cfg.output.dir);
   if (ok) status = 0;
 done:
   tn_trainer_free(t);
   run_data_free(&d);
-  return status;
+  /* A rank whose training failed may leave others waiting in a collective. */
+  return cli_mpi_finish(&mpi, status, trained);
 }
 
 int cmd_train(int argc, char **argv) {

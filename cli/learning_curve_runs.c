@@ -444,7 +444,8 @@ int lc_run(lc_result *r, const tn_train_config *base, const char *variant, int64
     }
     if (!run_subset(LC_CMD, rd.train, d->all, split.train, split.n_train) ||
         !run_subset(LC_CMD, rd.val, d->all, split.val, split.n_val) ||
-        !run_trainer_start(LC_CMD, &t, cfg, &rd, 0, stderr) || !run_trainer_train(LC_CMD, t, 1) ||
+        !run_trainer_start(LC_CMD, &t, cfg, &rd, 0, NULL, stderr) ||
+        !run_trainer_train(LC_CMD, t, 1) ||
         !run_test_report(LC_CMD, tn_trainer_model(t), &rd, cfg, NULL))
       goto done;
   }

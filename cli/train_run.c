@@ -186,7 +186,7 @@ static int save_run_files(const char *command, const tn_train_config *cfg, const
 }
 
 int run_trainer_start(const char *command, tn_trainer **out, const tn_train_config *cfg,
-                      const run_data *d, int resume, FILE *log) {
+                      const run_data *d, int resume, const tn_comm *comm, FILE *log) {
   char err[1024];
   tn_status st = resume ? tn_trainer_resume(out, cfg, d->train, d->val, err, sizeof err)
                         : tn_trainer_create(out, cfg, d->train, d->val, err, sizeof err);
@@ -195,8 +195,16 @@ int run_trainer_start(const char *command, tn_trainer **out, const tn_train_conf
     *out = NULL;
     return 0;
   }
-  /* The config the run uses: a fine-tuning run's model.* are its parent's. */
-  if (!resume && !save_run_files(command, tn_trainer_config(*out), &d->split)) {
+  if (comm && (st = tn_trainer_set_comm(*out, comm)) != TN_STATUS_OK) {
+    fprintf(stderr, "%s: %s (%s)\n", command, tn_trainer_errmsg(*out), tn_status_str(st));
+    tn_trainer_free(*out);
+    *out = NULL;
+    return 0;
+  }
+  /* The config the run uses: a fine-tuning run's model.* are its parent's.
+   * Only rank 0 writes. */
+  int writer = !comm || comm->rank == 0;
+  if (!resume && writer && !save_run_files(command, tn_trainer_config(*out), &d->split)) {
     tn_trainer_free(*out);
     *out = NULL;
     return 0;

@@ -42,11 +42,12 @@ int run_load_data(const char *command, run_data *d, const tn_train_config *cfg);
 
 /* Creates cfg->output.dir's trainer on d->train and d->val: a fresh run
  * (which saves config.yaml and split.txt, d->split, beside it) or, with
- * resume, the run of checkpoint.tnc. Prints one line to log ("training DIR:
- * 30 train, 5 validation, 5 test frames; elements Ar; 1234 parameters").
- * *out is NULL on failure. */
+ * resume, the run of checkpoint.tnc. comm (NULL: one process) makes it one
+ * rank of a parallel run (tn_trainer_set_comm); only rank 0 saves files.
+ * Prints one line to log ("training DIR: 30 train, 5 validation, 5 test
+ * frames; elements Ar; 1234 parameters"). *out is NULL on failure. */
 int run_trainer_start(const char *command, tn_trainer **out, const tn_train_config *cfg,
-                      const run_data *d, int resume, FILE *log);
+                      const run_data *d, int resume, const tn_comm *comm, FILE *log);
 
 /* Trains to the end, drawing cli_train_progress_fn on stderr. */
 int run_trainer_train(const char *command, tn_trainer *t, int has_val);

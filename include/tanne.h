@@ -44,6 +44,7 @@ typedef enum tn_status {
   TN_STATUS_UNSUPPORTED, /* well-formed, but a feature tanne does not handle */
   TN_STATUS_NOT_FOUND,   /* a required key, group or column is absent */
   TN_STATUS_INVALID_ARG, /* the caller passed arguments that make no sense */
+  TN_STATUS_COMM,        /* the ranks of a parallel run failed to communicate or disagree */
 } tn_status;
 
 /* A static, human-readable name for a status ("bad input", ...). */
@@ -670,7 +671,9 @@ tn_status tn_trainer_create(tn_trainer **out, const tn_train_config *cfg, const 
  * the original config, everything else is taken from the checkpoint. */
 tn_status tn_trainer_resume(tn_trainer **out, const tn_train_config *cfg, const tn_dataset *train,
                             const tn_dataset *val, char *err, size_t err_len);
-/* Trains until train.epochs, early stopping or train.max_minutes. */
+/* Trains until train.epochs, early stopping or train.max_minutes. With a
+ * comm (tn_trainer_set_comm) every rank must call it; fn is called on every
+ * rank with the same values (the caller decides which rank shows them). */
 tn_status tn_trainer_run(tn_trainer *t, tn_train_fn fn, void *user);
 /* The best model so far (weight averages at the best validation loss). */
 tn_model *tn_trainer_model(tn_trainer *t);
@@ -679,6 +682,45 @@ tn_model *tn_trainer_model(tn_trainer *t);
 const tn_train_config *tn_trainer_config(const tn_trainer *t);
 const char *tn_trainer_errmsg(const tn_trainer *t);
 void tn_trainer_free(tn_trainer *t);
+
+/* Data-parallel training: how the R ranks of one run talk. The library has
+ * no MPI of its own; the tanne command fills this in from MPI_COMM_WORLD
+ * when built with MPI (cli/mpi_comm.c), and any other transport will do.
+ *
+ * Every rank creates (or resumes) its trainer from the same config and data,
+ * so all start from the same parameters and draw the same shuffle. In each
+ * step rank r takes frames [n·r/R, n·(r+1)/R) of the global batch of n =
+ * train.batch_size frames (a slice may be empty, so n need not divide by R),
+ * and computes the loss sums and gradient of its slice with the means
+ * normalised by the counts of the whole batch; allreduce_sum adds gradients
+ * and sums up, and every rank clips and takes the same Adam step. Validation
+ * batches are dealt out in turn and their sums added the same way. So R ranks
+ * train the model one rank trains, up to the order of the float additions
+ * (not bitwise). The ranks check at the start that they agree on the model
+ * and data, and after every epoch that their parameters are bitwise equal;
+ * either failing is TN_STATUS_COMM. Only rank 0 writes files (checkpoint.tnc,
+ * best.tnm, metrics.csv); every rank reads the checkpoint on resume.
+ *
+ * allreduce_sum(user, x, n): called by every rank, in the same order, with
+ * the same n; replaces x[0..n) by its element-wise sum over the ranks, with
+ * the same bits on every rank (MPI_Allreduce does not promise that; reduce
+ * then broadcast does). Counts travel as doubles, exact below 2^53. Returns 0,
+ * or nonzero when it failed (the run then stops with TN_STATUS_COMM). A rank
+ * whose run stops with an error while others wait in allreduce_sum cannot
+ * release them: the caller must end the job (MPI_Abort). */
+typedef struct tn_comm {
+  int rank, size; /* 0 <= rank < size */
+  int (*allreduce_sum)(void *user, double *x, size_t n);
+  void *user; /* passed to allreduce_sum; must outlive the run */
+} tn_comm;
+
+/* The single-process comm: rank 0 of 1, no allreduce_sum (nothing to add). */
+tn_comm tn_comm_single(void);
+/* Makes t one rank of comm's run (a copy of *comm is kept); call it before
+ * tn_trainer_run on every rank. A trainer never given one is single-process.
+ * INVALID_ARG for size < 1, rank outside [0, size), or size > 1 without
+ * allreduce_sum; NO_MEMORY. */
+tn_status tn_trainer_set_comm(tn_trainer *t, const tn_comm *comm);
 /* ----------------------------------------------------------------- metrics */
 
 /* Running error statistics of predictions against references. The spread of

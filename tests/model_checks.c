@@ -274,8 +274,8 @@ static double batch_loss(tn_model *m, model_work *w, train_scratch *s, const tn_
   memset(&sums, 0, sizeof sums);
   if (model_batch_build(&w->batch, m, w->nl, ds, which, 2, err, sizeof err) != TN_STATUS_OK ||
       model_work_reserve(w, m, 1, err, sizeof err) != TN_STATUS_OK ||
-      train_batch_loss(m, m->params, w, s, ds, which, lab, wt, grad, &sums, err, sizeof err) !=
-          TN_STATUS_OK) {
+      train_batch_loss(m, m->params, w, s, ds, which, lab, wt, NULL, grad, &sums, err,
+                       sizeof err) != TN_STATUS_OK) {
     fprintf(stderr, "  %s\n", err);
     return NAN;
   }

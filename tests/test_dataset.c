@@ -160,7 +160,7 @@ static void test_elements_units(void) {
   CHECK_NEAR(tn_energy_unit("Hartree"), 27.211386, 1e-7, 0);
   CHECK_NEAR(tn_length_unit("Bohr"), 0.529177, 1e-6, 0);
   CHECK(tn_energy_unit("furlong") == 0.0);
-  for (int s = TN_STATUS_OK; s <= TN_STATUS_INVALID_ARG; s++)
+  for (int s = TN_STATUS_OK; s <= TN_STATUS_COMM; s++)
     CHECK(strcmp(tn_status_str((tn_status)s), "unknown status") != 0);
 }
 

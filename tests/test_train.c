@@ -1,8 +1,11 @@
 /* The trainer: it learns (the loss falls on liquid argon); a run killed with
  * SIGKILL and resumed ends bitwise where an uninterrupted run ends (one
  * thread); a step with a non-finite loss is dropped and reported; damaged
- * checkpoints and changed data are refused; the optimizer pieces. */
+ * checkpoints and changed data are refused; the optimizer pieces; two
+ * ranks of a data-parallel run (two threads and a fake comm) train the
+ * model one rank trains. */
 #include <math.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -388,6 +391,184 @@ static void test_schedules(void) {
   CHECK(train_schedule_init(&s, &c, err, sizeof err) == TN_STATUS_INVALID_ARG);
 }
 
+/* ---- data parallel: two ranks as two threads of this process */
+
+/* Adds the two ranks' buffers as MPI would for two ranks: x0 + x1, the
+ * same bits on both; fails (on both) when their lengths differ. */
+typedef struct fake_world {
+  pthread_barrier_t bar;
+  double *x[2];
+  size_t n[2];
+} fake_world;
+
+typedef struct fake_rank {
+  fake_world *world;
+  int rank;
+  /* what the thread trains */
+  const tn_train_config *cfg;
+  const tn_dataset *train, *val;
+  tn_status status;
+  tn_real *params; /* malloc'd copy of the best model's parameters */
+  size_t n_params;
+  epoch_log log;
+} fake_rank;
+
+static int fake_allreduce(void *user, double *x, size_t n) {
+  fake_rank *r = user;
+  fake_world *w = r->world;
+  w->x[r->rank] = x;
+  w->n[r->rank] = n;
+  pthread_barrier_wait(&w->bar);
+  int ok = w->n[0] == w->n[1];
+  if (ok && r->rank == 0)
+    for (size_t q = 0; q < n; q++) x[q] += w->x[1][q];
+  pthread_barrier_wait(&w->bar);
+  if (ok && r->rank == 1) memcpy(x, w->x[0], n * sizeof *x);
+  pthread_barrier_wait(&w->bar);
+  return !ok;
+}
+
+static int fail_allreduce(void *user, double *x, size_t n) {
+  (void)user;
+  (void)x;
+  (void)n;
+  return 1;
+}
+
+static void *rank_main(void *arg) {
+  fake_rank *r = arg;
+  tn_trainer *t = NULL;
+  char err[512];
+  tn_comm comm = {.rank = r->rank, .size = 2, .allreduce_sum = fake_allreduce, .user = r};
+  r->status = tn_trainer_create(&t, r->cfg, r->train, r->val, err, sizeof err);
+  if (r->status == TN_STATUS_OK) r->status = tn_trainer_set_comm(t, &comm);
+  if (r->status == TN_STATUS_OK) r->status = tn_trainer_run(t, log_epoch, &r->log);
+  if (r->status == TN_STATUS_OK) {
+    const tn_model *m = tn_trainer_model(t);
+    r->n_params = m->n_params;
+    r->params = malloc(m->n_params * sizeof *r->params);
+    if (r->params) memcpy(r->params, m->params, m->n_params * sizeof *r->params);
+  }
+  tn_trainer_free(t);
+  return NULL;
+}
+
+/* Trains cfg[r] on ranks 0 and 1 (threads) sharing one fake comm. */
+static void run_two_ranks(fake_rank r[2], const tn_train_config cfg[2], const tn_dataset *tr,
+                          const tn_dataset *va) {
+  fake_world w;
+  memset(&w, 0, sizeof w);
+  pthread_barrier_init(&w.bar, NULL, 2);
+  pthread_t th[2];
+  for (int k = 0; k < 2; k++) {
+    r[k] = (fake_rank){.world = &w, .rank = k, .cfg = &cfg[k], .train = tr, .val = va};
+    pthread_create(&th[k], NULL, rank_main, &r[k]);
+  }
+  for (int k = 0; k < 2; k++) pthread_join(th[k], NULL);
+  pthread_barrier_destroy(&w.bar);
+}
+
+static int file_exists(const char *dir, const char *name) {
+  char path[1100];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  struct stat st;
+  return stat(path, &st) == 0;
+}
+
+/* The same global batch on one rank and split over two (batch_size 5 of
+ * 16 frames: slices of 2+3 frames, and a last batch of 1 = 0+1, which
+ * leaves rank 0 nothing to compute), forces
+ * and energies in the loss, validation dealt out between the ranks. The
+ * ranks end bitwise equal to each other, and equal to the one-rank model
+ * up to float32 round-off: the only difference is the order of the
+ * gradient's additions (within a slice in float, then the two slices in
+ * double, against all frames in float), a relative 1e-7 per step that
+ * Adam's normalised steps of size lr carry forward without growth over
+ * these few steps. Only rank 0 writes. */
+static void test_two_ranks_train_the_one_rank_model(void) {
+  tn_dataset *tr = argon(16, 21), *va = argon(5, 22);
+  CHECK(tr && va);
+  if (!tr || !va) return;
+  tn_train_config one = small_config(harness_tmp("comm-one"));
+  one.train.batch_size = 5;
+  one.train.epochs = 4;
+  epoch_log log = {0};
+  tn_trainer *t = NULL;
+  char err[512];
+  CHECK_OK(tn_trainer_create(&t, &one, tr, va, err, sizeof err));
+  CHECK_OK(tn_trainer_run(t, log_epoch, &log));
+  const tn_model *m1 = tn_trainer_model(t);
+  tn_train_config cfg[2] = {one, one};
+  snprintf(cfg[0].output.dir, sizeof cfg[0].output.dir, "%s", harness_tmp("comm-rank0"));
+  snprintf(cfg[1].output.dir, sizeof cfg[1].output.dir, "%s", harness_tmp("comm-rank1"));
+  fake_rank r[2];
+  run_two_ranks(r, cfg, tr, va);
+  CHECK_OK(r[0].status);
+  CHECK_OK(r[1].status);
+  if (r[0].params && r[1].params) {
+    CHECK(r[0].n_params == m1->n_params && r[1].n_params == m1->n_params);
+    CHECK(memcmp(r[0].params, r[1].params, m1->n_params * sizeof *m1->params) == 0);
+    double worst = 0.0;
+    for (size_t q = 0; q < m1->n_params; q++) {
+      double d = fabs((double)r[0].params[q] - (double)m1->params[q]);
+      d /= 1.0 + fabs((double)m1->params[q]);
+      if (d > worst) worst = d;
+    }
+    printf("  1 vs 2 ranks: largest parameter difference %.2e (relative to 1 + |p|)\n", worst);
+    CHECK(worst < 1e-5);
+  }
+  CHECK(r[0].log.n == log.n && r[1].log.n == log.n);
+  for (int e = 0; e < log.n && e < r[0].log.n; e++) {
+    CHECK_NEAR(r[0].log.loss[e], log.loss[e], 1e-5, 0);
+    CHECK(r[0].log.loss[e] == r[1].log.loss[e]);
+  }
+  CHECK(logged_epochs(cfg[0].output.dir) == 4);
+  CHECK(file_exists(cfg[0].output.dir, "best.tnm") &&
+        file_exists(cfg[0].output.dir, "checkpoint.tnc"));
+  CHECK(!file_exists(cfg[1].output.dir, "metrics.csv") &&
+        !file_exists(cfg[1].output.dir, "best.tnm") &&
+        !file_exists(cfg[1].output.dir, "checkpoint.tnc"));
+  free(r[0].params);
+  free(r[1].params);
+  tn_trainer_free(t);
+  tn_dataset_free(tr);
+  tn_dataset_free(va);
+}
+
+/* Ranks that start from different models (other seeds), a comm that
+ * fails, and bad comms are refused. */
+static void test_comm_errors(void) {
+  tn_dataset *tr = argon(6, 23);
+  CHECK(tr != NULL);
+  if (!tr) return;
+  tn_train_config cfg[2] = {small_config(harness_tmp("comm-seed0")),
+                            small_config(harness_tmp("comm-seed1"))};
+  cfg[0].train.epochs = cfg[1].train.epochs = 1;
+  cfg[1].seed = 6;
+  fake_rank r[2];
+  run_two_ranks(r, cfg, tr, NULL);
+  CHECK(r[0].status == TN_STATUS_COMM && r[1].status == TN_STATUS_COMM);
+  free(r[0].params);
+  free(r[1].params);
+
+  tn_trainer *t = NULL;
+  char err[512];
+  CHECK_OK(tn_trainer_create(&t, &cfg[0], tr, NULL, err, sizeof err));
+  tn_comm bad = {.rank = 2, .size = 2, .allreduce_sum = fail_allreduce};
+  CHECK(tn_trainer_set_comm(t, &bad) == TN_STATUS_INVALID_ARG);
+  bad = (tn_comm){.rank = 0, .size = 2};
+  CHECK(tn_trainer_set_comm(t, &bad) == TN_STATUS_INVALID_ARG);
+  bad.allreduce_sum = fail_allreduce;
+  CHECK_OK(tn_trainer_set_comm(t, &bad));
+  CHECK(tn_trainer_run(t, NULL, NULL) == TN_STATUS_COMM);
+  CHECK(strstr(tn_trainer_errmsg(t), "allreduce") != NULL);
+  tn_comm single = tn_comm_single();
+  CHECK_OK(tn_trainer_set_comm(t, &single));
+  CHECK_OK(tn_trainer_run(t, NULL, NULL));
+  tn_trainer_free(t);
+  tn_dataset_free(tr);
+}
+
 int main(void) {
   RUN(test_adam_and_clip);
   RUN(test_schedules);
@@ -396,5 +577,7 @@ int main(void) {
   RUN(test_resume_refuses_other_data_and_damage);
   RUN(test_checkpoint_config_is_text);
   RUN(test_nonfinite_step_is_skipped);
+  RUN(test_two_ranks_train_the_one_rank_model);
+  RUN(test_comm_errors);
   return harness_finish();
 }

@@ -60,6 +60,20 @@ double train_sums_loss(const train_sums *s, const train_weights *w) {
   return loss;
 }
 
+void train_batch_counts(train_sums *counts, const tn_dataset *ds, const int64_t *which, int n,
+                        const train_labels *lab) {
+  memset(counts, 0, sizeof *counts);
+  for (int f = 0; f < n; f++) {
+    int64_t fr = which[f], na = ds->atom_start[fr + 1] - ds->atom_start[fr];
+    if (lab->energy && lab->energy->present[fr]) counts->n_e++;
+    if (lab->forces && lab->forces->present[fr]) counts->n_f += 3 * na;
+    if (lab->atoms && lab->atoms->present[fr]) counts->n_a += na;
+    if (lab->stress && lab->stress->present[fr] &&
+        tn_cell_periodic((const double(*)[3])ds->cell[fr], ds->pbc[fr]))
+      counts->n_s += 9;
+  }
+}
+
 void train_scratch_free(train_scratch *s) {
   free(s->atom_energy);
   free(s->force);
@@ -70,8 +84,8 @@ void train_scratch_free(train_scratch *s) {
 
 tn_status train_batch_loss(const tn_model *m, const tn_real *params, model_work *w,
                            train_scratch *s, const tn_dataset *ds, const int64_t *which,
-                           const train_labels *lab, const train_weights *wt, tn_real *grad,
-                           train_sums *sums, char *err, size_t err_len) {
+                           const train_labels *lab, const train_weights *wt, const train_sums *norm,
+                           tn_real *grad, train_sums *sums, char *err, size_t err_len) {
   const model_batch *b = &w->batch;
   int n = b->n_atoms, nf = b->n_frames;
   if (tn_grow((void **)&s->atom_energy, &s->cap_atoms, n + 1, sizeof *s->atom_energy) ||
@@ -90,19 +104,10 @@ tn_status train_batch_loss(const tn_model *m, const tn_real *params, model_work 
   model_predict(m, params, w, s->atom_energy, need_forces ? s->force : NULL,
                 need_virial ? s->virial : NULL, NULL);
 
-  /* Counts for the means. */
+  /* Counts of this batch; the means divide by those of *norm. */
   train_sums t;
-  memset(&t, 0, sizeof t);
-  for (int f = 0; f < nf; f++) {
-    int64_t fr = which[f];
-    int na = (int)(b->atom_start[f + 1] - b->atom_start[f]);
-    if (lab->energy && lab->energy->present[fr]) t.n_e++;
-    if (lab->forces && lab->forces->present[fr]) t.n_f += 3 * na;
-    if (lab->atoms && lab->atoms->present[fr]) t.n_a += na;
-    if (lab->stress && lab->stress->present[fr] &&
-        tn_cell_periodic((const double(*)[3])ds->cell[fr], ds->pbc[fr]))
-      t.n_s += 9;
-  }
+  train_batch_counts(&t, ds, which, nf, lab);
+  const train_sums *nc = norm ? norm : &t;
 
   memset(s->g_energy, 0, (size_t)n * sizeof *s->g_energy);
   int any_tangent = 0;
@@ -120,18 +125,19 @@ tn_status train_batch_loss(const tn_model *m, const tn_real *params, model_work 
       t.sq_e += r * r;
       t.ab_e += fabs(r);
       if (want_e)
-        for (int64_t a = a0; a < a1; a++) s->g_energy[a] += 2.0 * wt->energy * r / (na * t.n_e);
+        for (int64_t a = a0; a < a1; a++)
+          s->g_energy[a] += 2.0 * wt->energy * r / (na * (double)nc->n_e);
     }
     if (lab->atoms && lab->atoms->present[fr]) {
       for (int64_t a = a0; a < a1; a++) {
         double r = s->atom_energy[a] - lab->atoms->values[d0 + (a - a0)];
         t.sq_a += r * r;
         t.ab_a += fabs(r);
-        if (want_a) s->g_energy[a] += 2.0 * wt->atoms * r / (double)t.n_a;
+        if (want_a) s->g_energy[a] += 2.0 * wt->atoms * r / (double)nc->n_a;
       }
     }
     if (lab->forces && lab->forces->present[fr]) {
-      double c = -2.0 * wt->forces / (double)t.n_f;
+      double c = -2.0 * wt->forces / (double)nc->n_f;
       for (int64_t a = a0; a < a1; a++) {
         const double *ref = &lab->forces->values[3 * (d0 + (a - a0))];
         for (int x = 0; x < 3; x++) {
@@ -161,7 +167,7 @@ tn_status train_batch_loss(const tn_model *m, const tn_real *params, model_work 
           t.ab_s += fabs(eps[x][y]);
         }
       if (grad && want_s) {
-        double c = 2.0 * wt->stress / ((double)t.n_s * v);
+        double c = 2.0 * wt->stress / ((double)nc->n_s * v);
         for (int64_t a = a0; a < a1; a++)
           for (int64_t k = b->first[a]; k < b->first[a + 1]; k++)
             for (int y = 0; y < 3; y++) {

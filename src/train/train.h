@@ -41,16 +41,23 @@ typedef struct train_scratch {
 
 void train_scratch_free(train_scratch *s);
 
+/* The counts (n_* only; the rest 0) of the n frames `which` of ds. */
+void train_batch_counts(train_sums *counts, const tn_dataset *ds, const int64_t *which, int n,
+                        const train_labels *lab);
+
 /* Loss of the batch in w->batch (frames `which` of ds, in batch order) and,
  * when grad is not NULL, its gradient with respect to params accumulated into
  * grad (DESIGN.md "Derivatives": the force and stress terms through one
- * tangent pass along u = F − F_ref and the stress residual). The batch must
- * have been reserved with tangent room when grad is set and forces or stress
- * are weighted. */
+ * tangent pass along u = F − F_ref and the stress residual). The gradient is
+ * that of the sums over these frames divided by the counts of norm (n_* of a
+ * whole batch of which these frames are one rank's slice, see tn_comm), or by
+ * this batch's own counts when norm is NULL; sums gets this batch's sums and
+ * counts. The batch must have been reserved with tangent room when grad is
+ * set and forces or stress are weighted. */
 tn_status train_batch_loss(const tn_model *m, const tn_real *params, model_work *w,
                            train_scratch *s, const tn_dataset *ds, const int64_t *which,
-                           const train_labels *lab, const train_weights *wt, tn_real *grad,
-                           train_sums *sums, char *err, size_t err_len);
+                           const train_labels *lab, const train_weights *wt, const train_sums *norm,
+                           tn_real *grad, train_sums *sums, char *err, size_t err_len);
 
 /* ---- optimizer (optim.c) */
 typedef struct train_adam {

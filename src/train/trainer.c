@@ -5,7 +5,12 @@
  * Resume is exact because everything the trajectory depends on is in the
  * checkpoint: parameters, Adam moments and step, weight averages, the RNG
  * state of the shuffler, the epoch, the schedule and early-stopping state.
- * The data are not stored, only a fingerprint that must match. */
+ * The data are not stored, only a fingerprint that must match.
+ *
+ * Data-parallel runs (tn_comm in tanne.h): each rank computes its slice of
+ * every batch, normalised by the whole batch's counts, so that the sum over
+ * ranks is the one-rank gradient; one allreduce per step adds gradients and
+ * loss sums, and every rank then takes the same step. */
 #include <errno.h>
 #include <math.h>
 #include <string.h>
@@ -46,8 +51,13 @@ struct tn_trainer {
   double best_val;
   int bad_epochs; /* epochs since best_val improved */
   uint64_t fingerprint;
+  tn_comm comm;
+  double *reduce; /* [n_params + TRAIN_SUMS_N] with comm.size > 1, else NULL */
   char errmsg[512];
 };
+
+/* train_sums as the doubles an allreduce adds: 8 sums, then 4 counts. */
+#define TRAIN_SUMS_N 12
 
 static double now_seconds(void) {
   struct timespec ts;
@@ -154,6 +164,7 @@ static int collect_elements(int32_t *out, const tn_dataset *a, const tn_dataset 
 static void trainer_init_empty(tn_trainer *t, const tn_train_config *cfg, const tn_dataset *train,
                                const tn_dataset *val) {
   memset(t, 0, sizeof *t);
+  t->comm = tn_comm_single();
   t->cfg = *cfg;
   t->train = train;
   t->val = val && val->n_frames > 0 ? val : NULL;
@@ -220,6 +231,7 @@ void tn_trainer_free(tn_trainer *t) {
   free(t->backup);
   free(t->lr_scale);
   free(t->order);
+  free(t->reduce);
   train_adam_free(&t->adam);
   model_work_free(&t->work);
   train_scratch_free(&t->scratch);
@@ -231,6 +243,108 @@ const char *tn_trainer_errmsg(const tn_trainer *t) { return t ? t->errmsg : "no 
 tn_model *tn_trainer_model(tn_trainer *t) { return t->best ? t->best : t->model; }
 
 const tn_train_config *tn_trainer_config(const tn_trainer *t) { return &t->cfg; }
+
+/* ------------------------------------------------------------- ranks */
+
+tn_comm tn_comm_single(void) { return (tn_comm){.rank = 0, .size = 1}; }
+
+tn_status tn_trainer_set_comm(tn_trainer *t, const tn_comm *comm) {
+  if (!t || !comm || comm->size < 1 || comm->rank < 0 || comm->rank >= comm->size ||
+      (comm->size > 1 && !comm->allreduce_sum))
+    return tn_fail(t ? t->errmsg : NULL, sizeof t->errmsg, TN_STATUS_INVALID_ARG,
+                   "tn_trainer_set_comm: want 0 <= rank < size, and allreduce_sum when size > 1");
+  free(t->reduce);
+  t->reduce = NULL;
+  if (comm->size > 1) {
+    size_t n = t->model->n_params + TRAIN_SUMS_N;
+    t->reduce = malloc(n * sizeof *t->reduce);
+    if (!t->reduce)
+      return tn_fail(t->errmsg, sizeof t->errmsg, TN_STATUS_NO_MEMORY, "out of memory");
+  }
+  t->comm = *comm;
+  return TN_STATUS_OK;
+}
+
+static tn_status comm_sum(tn_trainer *t, double *x, size_t n) {
+  if (t->comm.allreduce_sum(t->comm.user, x, n) != 0)
+    return tn_fail(t->errmsg, sizeof t->errmsg, TN_STATUS_COMM,
+                   "rank %d of %d: the allreduce of %zu values failed", t->comm.rank, t->comm.size,
+                   n);
+  return TN_STATUS_OK;
+}
+
+static void sums_pack(double *x, const train_sums *s) {
+  const double v[TRAIN_SUMS_N] = {s->sq_e,        s->sq_f,        s->sq_a,        s->sq_s,
+                                  s->ab_e,        s->ab_f,        s->ab_a,        s->ab_s,
+                                  (double)s->n_e, (double)s->n_f, (double)s->n_a, (double)s->n_s};
+  memcpy(x, v, sizeof v);
+}
+
+static void sums_unpack(train_sums *s, const double *x) {
+  *s = (train_sums){x[0], x[1], x[2],          x[3],          x[4],           x[5],
+                    x[6], x[7], (int64_t)x[8], (int64_t)x[9], (int64_t)x[10], (int64_t)x[11]};
+}
+
+/* Whether every rank holds the same v[0..n) (integers below 2^53): rank 0's
+ * values reach all through one sum (the others add zeros), and a second
+ * sum counts the ranks that differ, so all reach the same verdict. */
+static tn_status comm_agree(tn_trainer *t, const double *v, int n, const char *what) {
+  double *x = t->reduce;
+  for (int k = 0; k < n; k++) x[k] = t->comm.rank == 0 ? v[k] : 0.0;
+  tn_status st = comm_sum(t, x, (size_t)n);
+  if (st != TN_STATUS_OK) return st;
+  int differ = 0;
+  for (int k = 0; k < n; k++) differ |= x[k] != v[k];
+  x[0] = differ;
+  if ((st = comm_sum(t, x, 1)) != TN_STATUS_OK) return st;
+  if (x[0] > 0)
+    return tn_fail(t->errmsg, sizeof t->errmsg, TN_STATUS_COMM,
+                   "%d of the %d ranks differ from rank 0 in %s%s", (int)x[0], t->comm.size, what,
+                   differ ? " (this rank among them)" : "");
+  return TN_STATUS_OK;
+}
+
+static double crc_of(const void *p, size_t n) {
+  return (double)crc32(crc32(0L, Z_NULL, 0), (const Bytef *)p, (uInt)n);
+}
+
+/* At the start of a parallel run: the same model, data, state and batch. */
+static tn_status comm_check_start(tn_trainer *t) {
+  size_t np = t->model->n_params;
+  double v[8] = {(double)np,
+                 (double)(t->fingerprint >> 32),
+                 (double)(t->fingerprint & 0xffffffffu),
+                 (double)t->epoch,
+                 (double)t->adam.step,
+                 (double)t->cfg.train.batch_size,
+                 crc_of(t->model->params, np * sizeof *t->model->params),
+                 crc_of(t->rng.s, sizeof t->rng.s)};
+  return comm_agree(t, v, 8, "the model, data or run state they start from");
+}
+
+/* After an epoch: every rank's parameters and weight averages bitwise
+ * rank 0's (the allreduce gave all the same sums). */
+static tn_status comm_check_params(tn_trainer *t) {
+  size_t np = t->model->n_params;
+  double v[2] = {crc_of(t->model->params, np * sizeof *t->model->params),
+                 crc_of(t->ema, np * sizeof *t->ema)};
+  char what[64];
+  snprintf(what, sizeof what, "their parameters after epoch %d", t->epoch);
+  return comm_agree(t, v, 2, what);
+}
+
+/* Adds grad and the batch sums *s over the ranks, in place. */
+static tn_status comm_sum_step(tn_trainer *t, train_sums *s) {
+  size_t np = t->model->n_params;
+  double *x = t->reduce;
+  for (size_t q = 0; q < np; q++) x[q] = (double)t->grad[q];
+  sums_pack(x + np, s);
+  tn_status st = comm_sum(t, x, np + TRAIN_SUMS_N);
+  if (st != TN_STATUS_OK) return st;
+  for (size_t q = 0; q < np; q++) t->grad[q] = (tn_real)x[q];
+  sums_unpack(s, x + np);
+  return TN_STATUS_OK;
+}
 
 /* ------------------------------------------------------------ checkpoints */
 
@@ -449,7 +563,9 @@ static tn_status evaluate(tn_trainer *t, const tn_dataset *ds, const train_label
   int bs = t->cfg.train.batch_size;
   int64_t which[256];
   if (bs > 256) bs = 256;
-  for (int64_t f0 = 0; f0 < ds->n_frames; f0 += bs) {
+  /* Batch k is rank k mod R's; the sums are added after the loop. */
+  for (int64_t f0 = (int64_t)t->comm.rank * bs; f0 < ds->n_frames;
+       f0 += (int64_t)t->comm.size * bs) {
     int n = (int)(ds->n_frames - f0 < bs ? ds->n_frames - f0 : bs);
     for (int q = 0; q < n; q++) which[q] = f0 + q;
     tn_status st = model_batch_build(&t->work.batch, t->model, t->work.nl, ds, which, n, t->errmsg,
@@ -458,10 +574,14 @@ static tn_status evaluate(tn_trainer *t, const tn_dataset *ds, const train_label
       st = model_work_reserve(&t->work, t->model, 0, t->errmsg, sizeof t->errmsg);
     if (st == TN_STATUS_OK)
       st = train_batch_loss(t->model, params, &t->work, &t->scratch, ds, which, lab, &t->weights,
-                            NULL, sums, t->errmsg, sizeof t->errmsg);
+                            NULL, NULL, sums, t->errmsg, sizeof t->errmsg);
     if (st != TN_STATUS_OK) return st;
   }
-  return TN_STATUS_OK;
+  if (t->comm.size == 1) return TN_STATUS_OK;
+  sums_pack(t->reduce, sums);
+  tn_status st = comm_sum(t, t->reduce, TRAIN_SUMS_N);
+  if (st == TN_STATUS_OK) sums_unpack(sums, t->reduce);
+  return st;
 }
 
 static int all_finite(const tn_real *x, size_t n) {
@@ -487,19 +607,28 @@ static tn_status train_epoch(tn_trainer *t, tn_train_fn fn, void *user, double *
   shuffle(t->order, ds->n_frames, &t->rng);
   int bad_run = 0;
   *skipped = 0;
+  int rank = t->comm.rank, size = t->comm.size;
   for (int64_t b = 0; b < n_batches; b++) {
     const int64_t *which = t->order + b * bs;
     int n = (int)(ds->n_frames - b * bs < bs ? ds->n_frames - b * bs : bs);
-    tn_status st = model_batch_build(&t->work.batch, t->model, t->work.nl, ds, which, n, t->errmsg,
-                                     sizeof t->errmsg);
-    if (st == TN_STATUS_OK)
-      st = model_work_reserve(&t->work, t->model, need_tangent, t->errmsg, sizeof t->errmsg);
-    if (st != TN_STATUS_OK) return st;
-    memset(t->grad, 0, np * sizeof *t->grad);
-    train_sums bsums;
+    /* This rank's slice [lo, hi) of the batch; the means are the batch's. */
+    int lo = (int)((int64_t)n * rank / size), hi = (int)((int64_t)n * (rank + 1) / size);
+    train_sums counts, bsums;
+    train_batch_counts(&counts, ds, which, n, &t->lab_train);
     memset(&bsums, 0, sizeof bsums);
-    st = train_batch_loss(t->model, t->model->params, &t->work, &t->scratch, ds, which,
-                          &t->lab_train, &t->weights, t->grad, &bsums, t->errmsg, sizeof t->errmsg);
+    memset(t->grad, 0, np * sizeof *t->grad);
+    tn_status st = TN_STATUS_OK;
+    if (hi > lo) {
+      st = model_batch_build(&t->work.batch, t->model, t->work.nl, ds, which + lo, hi - lo,
+                             t->errmsg, sizeof t->errmsg);
+      if (st == TN_STATUS_OK)
+        st = model_work_reserve(&t->work, t->model, need_tangent, t->errmsg, sizeof t->errmsg);
+      if (st == TN_STATUS_OK)
+        st = train_batch_loss(t->model, t->model->params, &t->work, &t->scratch, ds, which + lo,
+                              &t->lab_train, &t->weights, &counts, t->grad, &bsums, t->errmsg,
+                              sizeof t->errmsg);
+    }
+    if (st == TN_STATUS_OK && size > 1) st = comm_sum_step(t, &bsums);
     if (st != TN_STATUS_OK) return st;
     double batch_loss = train_sums_loss(&bsums, &t->weights);
     double norm = train_clip(t->grad, np, cfg->optimizer.clip_norm, t->lr_scale);
@@ -556,6 +685,7 @@ static tn_status save_best(tn_trainer *t) {
   tn_model_set_shifts(t->best, t->model->shift, t->model->scale);
   if (tn_model_set_lineage(t->best, t->model->lineage) != TN_STATUS_OK)
     return tn_fail(t->errmsg, sizeof t->errmsg, TN_STATUS_NO_MEMORY, "out of memory");
+  if (t->comm.rank != 0) return TN_STATUS_OK; /* only rank 0 writes */
   tn_status st = tn_model_save(t->best, path);
   if (st != TN_STATUS_OK) tn_fail(t->errmsg, sizeof t->errmsg, st, "%s", t->best->errmsg);
   return st;
@@ -566,7 +696,9 @@ tn_status tn_trainer_run(tn_trainer *t, tn_train_fn fn, void *user) {
   set_threads(cfg);
   char csv[TN_PATH_MAX + 32];
   path_join(csv, sizeof csv, cfg->output.dir, METRICS_NAME);
-  tn_status st = csv_reset(csv, t->epoch, t->errmsg, sizeof t->errmsg);
+  int writer = t->comm.rank == 0; /* only rank 0 writes files */
+  tn_status st = writer ? csv_reset(csv, t->epoch, t->errmsg, sizeof t->errmsg) : TN_STATUS_OK;
+  if (st == TN_STATUS_OK && t->comm.size > 1) st = comm_check_start(t);
   if (st != TN_STATUS_OK) return st;
   double start = now_seconds();
   int first_epoch = t->epoch;
@@ -576,6 +708,7 @@ tn_status tn_trainer_run(tn_trainer *t, tn_train_fn fn, void *user) {
     st = train_epoch(t, fn, user, &loss, &skipped);
     if (st != TN_STATUS_OK) return st;
     t->epoch++;
+    if (t->comm.size > 1 && (st = comm_check_params(t)) != TN_STATUS_OK) return st;
     train_sums vs;
     memset(&vs, 0, sizeof vs);
     double val_loss = loss;
@@ -616,9 +749,9 @@ tn_status tn_trainer_run(tn_trainer *t, tn_train_fn fn, void *user) {
         .improved = improved,
         .skipped_steps = skipped,
     };
-    csv_append(csv, &e);
+    if (writer) csv_append(csv, &e);
     int periodic = cfg->output.checkpoint_every > 0 && t->epoch % cfg->output.checkpoint_every == 0;
-    if (improved || periodic || last) {
+    if (writer && (improved || periodic || last)) {
       if ((st = checkpoint_write(t)) != TN_STATUS_OK) return st;
     }
     if (fn) fn(user, &e, NULL);
