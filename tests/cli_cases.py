@@ -41,3 +41,19 @@ def finish():
     print(f"{results['passed']} passed, {results['failed']} failed, {results['skipped']} skipped")
     sys.stdout.flush()
     return 1 if results["failed"] else 0
+
+
+def damaged_copies(model, folder):
+    """Two broken copies of a model file in folder: one with a bit flipped in
+    the middle (the checksum catches it) and one cut to a third of its length.
+    Returns their paths (flipped, truncated)."""
+    data = open(model, "rb").read()
+    flipped = bytearray(data)
+    flipped[len(flipped) // 2] ^= 0x40
+    corrupt = os.path.join(folder, "corrupt.tnm")
+    with open(corrupt, "wb") as f:
+        f.write(flipped)
+    truncated = os.path.join(folder, "truncated.tnm")
+    with open(truncated, "wb") as f:
+        f.write(data[:len(data) // 3])
+    return corrupt, truncated

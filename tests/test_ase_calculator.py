@@ -23,7 +23,7 @@ import subprocess
 import sys
 import tempfile
 
-from cli_cases import TANNE, TINY_SCHNET, case, finish
+from cli_cases import TANNE, TINY_SCHNET, case, damaged_copies, finish
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, os.pardir, "python"))
@@ -398,15 +398,7 @@ def raises(fn, *texts):
 def test_bad_model_files():
     if need("schnet"):
         return need("schnet")
-    data = open(MODELS["schnet"], "rb").read()
-    corrupt = os.path.join(WORK, "corrupt.tnm")
-    flipped = bytearray(data)
-    flipped[len(flipped) // 2] ^= 0x40
-    with open(corrupt, "wb") as f:
-        f.write(flipped)
-    truncated = os.path.join(WORK, "truncated.tnm")
-    with open(truncated, "wb") as f:
-        f.write(data[:len(data) // 3])
+    corrupt, truncated = damaged_copies(MODELS["schnet"], WORK)
     missing = os.path.join(WORK, "missing.tnm")
     checkpoint = os.path.join(os.path.dirname(MODELS["schnet"]), "checkpoint.tnc")
     for path, text in ((missing, "cannot open"), (corrupt, "checksum"), (truncated, ""),

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import tempfile
 
-from cli_cases import TANNE, TINY_SCHNET, case, finish
+from cli_cases import TANNE, TINY_SCHNET, case, damaged_copies, finish
 
 TMP = tempfile.TemporaryDirectory(prefix="tanne-predict-cli-")
 WORK = TMP.name
@@ -276,15 +276,7 @@ def test_bad_model_files():
     if need_models():
         return need_models()
     out = os.path.join(WORK, "never.xyz")
-    data = bytearray(open(M2, "rb").read())
-    corrupt = os.path.join(WORK, "corrupt.tnm")
-    flipped = bytearray(data)
-    flipped[len(flipped) // 2] ^= 0x40
-    with open(corrupt, "wb") as f:
-        f.write(flipped)
-    truncated = os.path.join(WORK, "truncated.tnm")
-    with open(truncated, "wb") as f:
-        f.write(data[:len(data) // 3])
+    corrupt, truncated = damaged_copies(M2, WORK)
     checkpoint = os.path.join(os.path.dirname(M2), "checkpoint.tnc")
     for bad, text in ((corrupt, "checksum"), (truncated, "truncated.tnm"),
                       (checkpoint, "checkpoint")):
