@@ -380,6 +380,10 @@ void tn_model_free(tn_model *m);
 const char *tn_model_errmsg(const tn_model *m);
 tn_model_options tn_model_get_options(const tn_model *m);
 double tn_model_cutoff(const tn_model *m); /* Å, per message-passing step */
+/* Message-passing steps (SchNet, PaiNN: interactions; BPNN: 1). An atom's
+ * energy depends on atoms up to hops × cutoff away: the padding a domain
+ * decomposition must give (tn_eval_options.contributing). */
+int tn_model_hops(const tn_model *m);
 int64_t tn_model_param_count(const tn_model *m);
 /* Elements the model knows (ascending atomic numbers); returns the count. */
 int tn_model_elements(const tn_model *m, int32_t *out /* [16] */);

@@ -182,7 +182,8 @@ static void check_padding(const char *type, int interactions) {
   tn_frame fr = config_frame(&c);
   double e_ref, f_ref[BOX_N][3], s_ref[3][3];
   CHECK_OK(tn_model_eval(m, &fr, &e_ref, f_ref, s_ref, NULL));
-  int hops = strcmp(type, "bpnn") == 0 ? 1 : interactions;
+  int hops = tn_model_hops(m);
+  CHECK(hops == (strcmp(type, "bpnn") == 0 ? 1 : interactions));
   static cluster cl;
   make_cluster(&cl, &c, hops * 5.0);
   CHECK(cl.n < CLUSTER_MAX);

@@ -330,4 +330,4 @@ const sens_pair *sens_pair_find(const sens_result *s, int32_t za, int32_t zb) {
   return &s->pairs[pair_index(s->n_elements, a, b)];
 }
 
-double sens_nominal_range(const tn_model *m) { return m->opt.cutoff * m->arch->hops(m); }
+double sens_nominal_range(const tn_model *m) { return tn_model_cutoff(m) * tn_model_hops(m); }

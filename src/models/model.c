@@ -171,6 +171,7 @@ tn_status tn_model_set_lineage(tn_model *m, const char *text) {
 const char *tn_model_errmsg(const tn_model *m) { return m ? m->errmsg : "no model"; }
 tn_model_options tn_model_get_options(const tn_model *m) { return m->opt; }
 double tn_model_cutoff(const tn_model *m) { return m->opt.cutoff; }
+int tn_model_hops(const tn_model *m) { return m->arch->hops(m); }
 int64_t tn_model_param_count(const tn_model *m) { return (int64_t)m->n_params; }
 
 int tn_model_elements(const tn_model *m, int32_t *out) {
