@@ -45,6 +45,7 @@ typedef enum tn_status {
   TN_STATUS_NOT_FOUND,   /* a required key, group or column is absent */
   TN_STATUS_INVALID_ARG, /* the caller passed arguments that make no sense */
   TN_STATUS_COMM,        /* the ranks of a parallel run failed to communicate or disagree */
+  TN_STATUS_UNSTABLE,    /* an MD run's stability monitor stopped it (tn_md_run) */
 } tn_status;
 
 /* A static, human-readable name for a status ("bad input", ...). */
@@ -70,6 +71,9 @@ int tn_element_number(const char *symbol);
 const char *tn_element_symbol(int z);
 /* Standard atomic mass in amu, or 0 for unknown z. */
 double tn_element_mass(int z);
+/* Covalent radius in Å (Cordero et al., Dalton Trans. 2008, 2832; sp3 carbon,
+ * low-spin Mn, Fe, Co), or 0 for z outside 1..96. */
+double tn_element_covalent_radius(int z);
 
 /* --------------------------------------------------------------- data sets */
 
@@ -725,6 +729,130 @@ tn_comm tn_comm_single(void);
  * INVALID_ARG for size < 1, rank outside [0, size), or size > 1 without
  * allreduce_sum; NO_MEMORY. */
 tn_status tn_trainer_set_comm(tn_trainer *t, const tn_comm *comm);
+/* ---------------------------------------------------------------------- md */
+
+/* Molecular dynamics on a model or on the reference potential, watched by a
+ * stability monitor. Positions are never wrapped into the cell, so they stay
+ * continuous (the mean squared displacement reads them directly); the
+ * neighbor list has a skin and is rebuilt only when an atom has moved half
+ * of it since the last build. After tn_md_create nothing is allocated per
+ * step, as long as no rebuilt list outgrows the room reserved at the start
+ * (a list for cutoff + 2 skins). Units: Å, fs, amu, eV, K; velocities Å/fs.
+ *
+ *   tn_md *md;
+ *   tn_md_options o = tn_md_options_default();   // NVE, 0.5 fs
+ *   o.init_temperature = 300.0;
+ *   tn_md_create_model(&md, model, &frame, &o, err, sizeof err);
+ *   while (tn_md_run(md, 100) == TN_STATUS_OK) { tn_md_get_thermo(md, &th); ... }
+ *   tn_md_free(md);
+ */
+typedef struct tn_md tn_md;
+
+typedef enum tn_md_ensemble {
+  TN_MD_NVE,      /* velocity Verlet */
+  TN_MD_LANGEVIN, /* NVT by Langevin dynamics, BAOAB splitting */
+} tn_md_ensemble;
+
+/* Why a run stopped; TN_MD_RUNNING while it has not. */
+typedef enum tn_md_failure {
+  TN_MD_RUNNING = 0,
+  TN_MD_NOT_FINITE,   /* an energy, force or position became NaN or infinite */
+  TN_MD_BOND_BROKEN,  /* a bond of the start topology stretched past break_factor */
+  TN_MD_TOO_CLOSE,    /* two atoms came closer than min_distance */
+  TN_MD_TOO_HOT,      /* the temperature exceeded max_temperature */
+  TN_MD_ENERGY_DRIFT, /* |E_tot - E_tot(0)| / N exceeded max_drift (NVE) */
+} tn_md_failure;
+
+typedef struct tn_md_options {
+  tn_md_ensemble ensemble; /* TN_MD_NVE */
+  double timestep;         /* fs, 0.5 */
+  double temperature;      /* K, Langevin target, 300 */
+  double friction;         /* 1/fs, Langevin, 0.01 */
+  /* Maxwell-Boltzmann velocities at this temperature (K), drawn from seed,
+   * with the centre-of-mass motion removed and then scaled to exactly this
+   * temperature; 0: atoms start at rest. 300. */
+  double init_temperature;
+  uint64_t seed;   /* 1 */
+  double skin;     /* Å, Verlet skin, 1.0 */
+  int check_every; /* steps between the distance and bond checks, 10 */
+  /* The monitor; a non-positive value turns its check off. */
+  double min_distance;    /* Å, 0.5 */
+  double max_temperature; /* K; 0 by default: max(3 T, T + 500 K) of the larger of
+                             temperature (Langevin) and init_temperature */
+  double max_drift;       /* eV/atom, NVE only, 0.01 */
+  /* Bonds: pairs closer than bond_factor × (r_cov,i + r_cov,j) at the start;
+   * one is broken when it stretches beyond break_factor × (r_cov,i + r_cov,j).
+   * bonds: 1 on, 0 off, -1 (default) on for frames without periodic axes
+   * (molecules) and off for periodic ones (liquids, solids: atoms there swap
+   * neighbours as they diffuse). */
+  int bonds;
+  double bond_factor;  /* 1.2 */
+  double break_factor; /* 1.5 */
+} tn_md_options;
+
+tn_md_options tn_md_options_default(void);
+
+/* A run from the frame start (positions, species, cell, pbc are copied) on
+ * model, which the run borrows: keep it alive and do not evaluate it
+ * elsewhere while the run lives. The start forces are computed here.
+ * Errors: INVALID_ARG (options out of range, no atoms), BAD_INPUT (an element
+ * the model lacks, an atom without a mass, coinciding atoms), NO_MEMORY;
+ * err gets the details. */
+tn_status tn_md_create_model(tn_md **out, tn_model *model, const tn_frame *start,
+                             const tn_md_options *opt, char *err, size_t err_len);
+/* The same on the LJ + ATM reference potential (Ar, Kr), copied. */
+tn_status tn_md_create_noble_gas(tn_md **out, const tn_noble_gas *pot, const tn_frame *start,
+                                 const tn_md_options *opt, char *err, size_t err_len);
+void tn_md_free(tn_md *md);
+const char *tn_md_errmsg(const tn_md *md);
+
+/* Advances up to steps steps. OK when all were taken; UNSTABLE when the
+ * monitor stopped the run (tn_md_failed says why and tn_md_errmsg names the
+ * step and the numbers; the state stays as it was at that step, and later
+ * calls return UNSTABLE at once); the potential's status when it failed. */
+tn_status tn_md_run(tn_md *md, int64_t steps);
+tn_md_failure tn_md_failed(const tn_md *md);
+const char *tn_md_failure_name(tn_md_failure f); /* "not-finite", "bond-broken", ... */
+
+typedef struct tn_md_thermo {
+  int64_t step;
+  double time;                /* fs */
+  double temperature;         /* K, from E_kin and the degrees of freedom */
+  double e_pot, e_kin, e_tot; /* eV */
+  /* (E_tot - E_tot(0)) / N in eV/atom; under Langevin the heat the
+   * thermostat put in is subtracted first, so this measures the integrator
+   * alone in either ensemble. */
+  double drift;
+  double min_distance;     /* Å, at the last check (0 before any) */
+  int bonds, bonds_broken; /* of the start topology, at the last check */
+  int64_t rebuilds;        /* neighbor-list builds so far */
+} tn_md_thermo;
+
+void tn_md_get_thermo(const tn_md *md, tn_md_thermo *out);
+/* The current configuration as a frame (views into the run, valid until the
+ * next tn_md_run), and velocities and forces [n][3] in Å/fs and eV/Å. */
+tn_frame tn_md_frame(const tn_md *md);
+const double (*tn_md_velocities(const tn_md *md))[3];
+const double (*tn_md_forces(const tn_md *md))[3];
+/* Mean squared displacement from the start, Σ_i |R_i(t) - R_i(0)|² / N, Å². */
+double tn_md_msd(const tn_md *md);
+
+/* Radial distribution function g(r) of periodic frames, accumulated over
+ * frames: bins of width range / n_bins from 0 to range (Å), normalised by the
+ * ideal gas of the same density, so g → 1 at large r in a liquid. Pairs
+ * with periodic images count, so a range beyond half the cell is fine; the
+ * frames must be periodic on all three axes. */
+typedef struct tn_rdf tn_rdf;
+tn_status tn_rdf_create(tn_rdf **out, double range, int n_bins, char *err, size_t err_len);
+void tn_rdf_free(tn_rdf *rdf);
+const char *tn_rdf_errmsg(const tn_rdf *rdf);
+/* Adds one frame; INVALID_ARG when it is not periodic on all three axes or
+ * has no atoms. */
+tn_status tn_rdf_add(tn_rdf *rdf, const tn_frame *frame);
+/* r[k] (bin centres, Å) and g[k] for k < n_bins; either may be NULL. Returns
+ * the number of frames added (g is 0 when none). */
+int64_t tn_rdf_result(const tn_rdf *rdf, double *r, double *g);
+
 /* ----------------------------------------------------------------- metrics */
 
 /* Running error statistics of predictions against references. The spread of

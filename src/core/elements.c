@@ -1,5 +1,6 @@
-/* Element symbols and standard atomic masses (IUPAC 2013 conventional values;
- * mass number of the longest-lived isotope where none is defined). */
+/* Element symbols, standard atomic masses (IUPAC 2013 conventional values;
+ * mass number of the longest-lived isotope where none is defined) and
+ * covalent radii (Cordero et al., Dalton Trans. 2008, 2832). */
 #include <string.h>
 
 #include "core.h"
@@ -31,6 +32,18 @@ static const double masses[119] = {
     267.0,   270.0,     269.0,    270.0,     270.0,     278.0,     281.0,   281.0,
     285.0,   286.0,     289.0,    289.0,     293.0,     293.0,     294.0};
 
+/* Å; carbon sp3, manganese, iron and cobalt low spin (the paper's tables
+ * give several values for those). */
+static const double covalent_radii[97] = {
+    0.0,  0.31, 0.28, 1.28, 0.96, 0.84, 0.76, 0.71, 0.66, 0.57, 0.58, 1.66, 1.41, 1.21,
+    1.11, 1.07, 1.05, 1.02, 1.06, 2.03, 1.76, 1.70, 1.60, 1.53, 1.39, 1.39, 1.32, 1.26,
+    1.24, 1.32, 1.22, 1.22, 1.20, 1.19, 1.20, 1.20, 1.16, 2.20, 1.95, 1.90, 1.75, 1.64,
+    1.54, 1.47, 1.46, 1.42, 1.39, 1.45, 1.44, 1.42, 1.39, 1.39, 1.38, 1.39, 1.40, 2.44,
+    2.15, 2.07, 2.04, 2.03, 2.01, 1.99, 1.98, 1.98, 1.96, 1.94, 1.92, 1.92, 1.89, 1.90,
+    1.87, 1.87, 1.75, 1.70, 1.62, 1.51, 1.44, 1.41, 1.36, 1.36, 1.32, 1.45, 1.46, 1.48,
+    1.40, 1.50, 1.50, 2.60, 2.21, 2.15, 2.06, 2.00, 1.96, 1.90, 1.87, 1.80, 1.69,
+};
+
 int tn_element_number(const char *symbol) {
   if (!symbol) return 0;
   for (int z = 1; z <= 118; z++)
@@ -41,3 +54,5 @@ int tn_element_number(const char *symbol) {
 const char *tn_element_symbol(int z) { return z >= 1 && z <= 118 ? symbols[z] : NULL; }
 
 double tn_element_mass(int z) { return z >= 1 && z <= 118 ? masses[z] : 0.0; }
+
+double tn_element_covalent_radius(int z) { return z >= 1 && z <= 96 ? covalent_radii[z] : 0.0; }

@@ -15,6 +15,7 @@ const char *tn_status_str(tn_status status) {
   case TN_STATUS_NOT_FOUND: return "not found";
   case TN_STATUS_INVALID_ARG: return "invalid argument";
   case TN_STATUS_COMM: return "communication error";
+  case TN_STATUS_UNSTABLE: return "unstable";
   }
   return "unknown status";
 }

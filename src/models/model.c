@@ -352,8 +352,14 @@ void model_work_free(model_work *w) {
 
 tn_status model_work_reserve(model_work *w, const tn_model *m, int tangent, char *err,
                              size_t err_len) {
+  return model_work_reserve_edges(w, m, tangent, 0, err, err_len);
+}
+
+tn_status model_work_reserve_edges(model_work *w, const tn_model *m, int tangent, int64_t min_edges,
+                                   char *err, size_t err_len) {
   const model_batch *b = &w->batch;
-  size_t need = m->arch->workspace_size(m, b->n_atoms, b->n_edges, tangent);
+  int64_t n_edges = b->n_edges > min_edges ? b->n_edges : min_edges;
+  size_t need = m->arch->workspace_size(m, b->n_atoms, n_edges, tangent);
   w->stacked = tangent;
   if (need > w->ws_size) {
     void *p = realloc(w->ws, need);
@@ -363,7 +369,7 @@ tn_status model_work_reserve(model_work *w, const tn_model *m, int tangent, char
   }
   if (tn_grow((void **)&w->y, &w->cap_y, 2 * (int64_t)b->n_atoms + 2, sizeof *w->y) ||
       tn_grow((void **)&w->gy, &w->cap_gy, 2 * (int64_t)b->n_atoms + 2, sizeof *w->gy) ||
-      tn_grow((void **)&w->gd, &w->cap_gd, 6 * b->n_edges + 6, sizeof *w->gd) ||
+      tn_grow((void **)&w->gd, &w->cap_gd, 6 * n_edges + 6, sizeof *w->gd) ||
       tn_grow((void **)&w->ea, &w->cap_ea, (int64_t)b->n_atoms + 1, sizeof *w->ea))
     return tn_fail(err, err_len, TN_STATUS_NO_MEMORY, "out of memory for a batch");
   return TN_STATUS_OK;
@@ -443,7 +449,8 @@ static tn_status one_frame_batch_list(tn_model *m, const tn_frame *frame, const 
                    m->opt.cutoff);
   model_batch_begin(&w->batch);
   st = model_batch_add_list(&w->batch, m, nl, frame, 0, m->errmsg, sizeof m->errmsg);
-  if (st == TN_STATUS_OK) st = model_work_reserve(w, m, 0, m->errmsg, sizeof m->errmsg);
+  if (st == TN_STATUS_OK)
+    st = model_work_reserve_edges(w, m, 0, nl->n_pairs, m->errmsg, sizeof m->errmsg);
   return st;
 }
 

@@ -172,6 +172,11 @@ void model_work_free(model_work *w);
  * tangent pass and its backward). */
 tn_status model_work_reserve(model_work *w, const tn_model *m, int tangent, char *err,
                              size_t err_len);
+/* The same with room for at least min_edges edges: a Verlet list's pair
+ * count bounds the edges of every batch built from it, so MD sized by it
+ * allocates nothing until the list is rebuilt larger. */
+tn_status model_work_reserve_edges(model_work *w, const tn_model *m, int tangent, int64_t min_edges,
+                                   char *err, size_t err_len);
 /* Runs the model on w->batch with params: per-atom energies E_i (eV, may be
  * NULL), and, when forces or virial is not NULL, one backward pass for them
  * (see model_batch_forces), of the energy of the atoms with contributing[a]
