@@ -84,12 +84,12 @@ static int get_args(const KIM_ModelComputeArguments *mca, kim_args *a) {
              mca, KIM_COMPUTE_ARGUMENT_NAME_partialVirial, &a->virial);
 }
 
-/* KIM's virial is the same tensor as tanne's W_ab = Σ_edges d_a ∂E/∂d_b
- * (eV, negative when the pairs attract... positive under compression's
- * opposite: W = −Σ r ⊗ F for pair forces), in Voigt order xx yy zz yz xz
- * xy; checked against LAMMPS's pressure in tests/test_kim_lammps.py. W is
- * symmetric for a rotation-invariant energy up to round-off, which the mean
- * of the two off-diagonal entries hides. */
+/* KIM's virial is tanne's W_ab = Σ_edges d_a ∂E/∂d_b (eV), with the same
+ * sign: for pair terms Σ_pairs (dE/dr) r_a r_b / r, negative for repulsion,
+ * the opposite of LAMMPS's Σ r·F, which pair_kim flips. Voigt order xx yy
+ * zz yz xz xy. tests/test_kim_lammps.py checks LAMMPS's pressure tensor
+ * against -stress from tanne predict. W is symmetric for a rotation-invariant
+ * energy up to round-off; the off-diagonal mean hides that round-off. */
 static void virial_to_voigt(double *out, double w[3][3]) {
   out[0] = w[0][0];
   out[1] = w[1][1];

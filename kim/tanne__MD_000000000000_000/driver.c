@@ -46,8 +46,7 @@ static int parameter_file(KIM_ModelDriverCreate *mdc, char *path, size_t len) {
   int n = 0;
   KIM_ModelDriverCreate_GetNumberOfParameterFiles(mdc, &n);
   if (n != 1) {
-    log_create(mdc, __LINE__, "tanne driver: expected 1 parameter file (a .tnm model), got %d",
-               n);
+    log_create(mdc, __LINE__, "tanne driver: expected 1 parameter file (a .tnm model), got %d", n);
     return 1;
   }
   const char *dir = NULL, *base = NULL;
@@ -83,7 +82,8 @@ static int set_species(KIM_ModelDriverCreate *mdc, kimtn_buffer *b) {
 static int set_routines(KIM_ModelDriverCreate *mdc) {
   KIM_LanguageName c = KIM_LANGUAGE_NAME_c;
   return KIM_ModelDriverCreate_SetRoutinePointer(mdc, KIM_MODEL_ROUTINE_NAME_ComputeArgumentsCreate,
-                                                 c, 1, (KIM_Function *)kimtn_compute_arguments_create) ||
+                                                 c, 1,
+                                                 (KIM_Function *)kimtn_compute_arguments_create) ||
          KIM_ModelDriverCreate_SetRoutinePointer(mdc, KIM_MODEL_ROUTINE_NAME_Compute, c, 1,
                                                  (KIM_Function *)kimtn_compute) ||
          KIM_ModelDriverCreate_SetRoutinePointer(
