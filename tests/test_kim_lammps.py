@@ -10,7 +10,8 @@ the driver and a model into a temporary collection, and LAMMPS's
   - the n2p2 1080-atom liquid water box (RPBE-D3, ../shared/data/n2p2), with
     a Behler-Parrinello model trained for one epoch on the n2p2 water frames;
   - both on one and on two MPI ranks (domain decomposition: each rank's
-    atoms plus its ghosts as padding).
+    atoms plus its ghosts as padding), and argon in a box so long that one
+    of two ranks owns no atom.
 A model file that does not load, and an element the model lacks, fail with
 a message (the driver's goes to kim.log). Ends with "N passed, N failed,
 N skipped".
@@ -257,6 +258,21 @@ def test_argon_two_ranks():
     return two_ranks(ARGON, "argon", ["Ar"])
 
 
+def test_rank_with_padding_only():
+    # The argon atoms in a box 60 Å long in x: two ranks split x at 30 Å, so
+    # rank 1 owns no atom and holds only ghosts (its compute reports zeros).
+    frame = read_xyz(os.path.join(WORK, "ar-frames.xyz"))
+    frame["cell"][0][0] = 60.0
+    elements = write_box(frame, "slab")
+    if not MPIRUN:
+        return "mpirun is absent (apt-get install openmpi-bin)"
+    want = predicted("slab", installed[ARGON])
+    two = lammps(ARGON, "slab", elements, ranks=2)
+    assert "2 by 1 by 1" in two["log"], two["log"]
+    assert re.search(r"^Nlocal:.* max +0 min", two["log"], re.M), "both ranks own atoms"
+    compare(two, want, "slab, 2 ranks (one without atoms) vs tanne predict")
+
+
 def water_ready():
     if not os.path.exists(WATER_BOX) or not os.path.exists(WATER_FRAMES):
         return f"{WATER_BOX} or its frames are absent (../shared/data)"
@@ -375,7 +391,8 @@ def main():
         print(f"  FAIL setup: {e}")
         print("0 passed, 1 failed, 0 skipped")
         return 1
-    for fn in (test_argon_matches_predict, test_argon_two_ranks, test_water_matches_predict,
+    for fn in (test_argon_matches_predict, test_argon_two_ranks, test_rank_with_padding_only,
+               test_water_matches_predict,
                test_water_two_ranks, test_bad_model_file_is_reported,
                test_unknown_element_is_refused):
         case(fn)

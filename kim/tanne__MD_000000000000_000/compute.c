@@ -112,6 +112,7 @@ int kimtn_compute(KIM_ModelCompute const *const mc, KIM_ModelComputeArguments co
     log_compute(mca, __LINE__, "tanne driver: no memory for %d particles", n);
     return 1;
   }
+  int n_contributing = 0;
   for (int i = 0; i < n; i++) {
     if (a.codes[i] < 0 || a.codes[i] >= b->n_species) {
       log_compute(mca, __LINE__, "tanne driver: particle %d has species code %d, not in 0..%d", i,
@@ -120,6 +121,16 @@ int kimtn_compute(KIM_ModelCompute const *const mc, KIM_ModelComputeArguments co
     }
     b->species[i] = b->z[a.codes[i]];
     b->contributing[i] = a.contributing[i] != 0;
+    n_contributing += b->contributing[i];
+  }
+  /* A rank whose subdomain is empty (or holds only padding) has nothing to
+   * add: every output is zero, and tanne is not asked about an empty frame. */
+  if (n_contributing == 0) {
+    if (a.energy) *a.energy = 0.0;
+    if (a.forces) memset(a.forces, 0, (size_t)n * 3 * sizeof *a.forces);
+    if (a.particle_energy) memset(a.particle_energy, 0, (size_t)n * sizeof *a.particle_energy);
+    if (a.virial) memset(a.virial, 0, 6 * sizeof *a.virial);
+    return 0;
   }
   /* Open boundaries: the padding is the simulator's periodic images. */
   tn_frame frame = {.n_atoms = n,

@@ -1,7 +1,6 @@
 /* The tanne KIM model driver: turns a parameterized model, whose one
  * parameter file is a tanne model file (.tnm), into a KIM portable model.
- * This file creates and destroys the model object; compute.c
- * evaluates it.
+ * This file creates and destroys the model object; compute.c evaluates it.
  *
  * Padding. A message-passing model (SchNet, PaiNN: one step per interaction)
  * gives atom i an energy that depends on the atoms within hops × cutoff of
@@ -10,9 +9,12 @@
  * hops × cutoff of a contributing particle as padding (ghost atoms), and that
  * is the influence distance published here. The driver builds its own
  * open-boundary graph over all particles, contributing and padding alike,
- * so it needs no neighbor list from the simulator. KIM wants at least one;
- * we ask for one at the model's per-step cutoff, of contributing particles
- * only, which is the cheapest list the simulator can build and never read. */
+ * so it reads no neighbor list from the simulator. It still asks for one,
+ * at the per-step cutoff and of contributing particles only (the cheapest
+ * to build), and never reads it: the ghost region a simulator hands over
+ * follows the influence distance (LAMMPS: ghost cutoff = influence + skin).
+ * Forces on padding particles are returned; the simulator adds them to the
+ * particles they image (LAMMPS's reverse communication). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
