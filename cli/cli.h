@@ -115,6 +115,8 @@ int cmd_transfer(int argc, char **argv);
 int cmd_atoms(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 int cmd_interactions(int argc, char **argv);
+int cmd_md(int argc, char **argv);
+int cmd_stability(int argc, char **argv);
 
 /* A tn_progress_fn that draws "what: done/total" on a terminal; user is the
  * label (const char *). */

@@ -82,10 +82,12 @@ static double limit(const cli_args *a, const char *name) {
 int cli_md_option(cli_args *a, const char *arg, cli_md_settings *s) {
   tn_md_options *o = &s->opt;
   if (cli_opt(a, arg, "ensemble")) {
-    if (strcmp(a->value, "nve") == 0) o->ensemble = TN_MD_NVE;
+    if (strcmp(a->value, "nve") == 0)
+      o->ensemble = TN_MD_NVE;
     else if (strcmp(a->value, "langevin") == 0 || strcmp(a->value, "nvt") == 0)
       o->ensemble = TN_MD_LANGEVIN;
-    else cli_usage_error(a->command, "option --ensemble: '%s' is not nve or langevin", a->value);
+    else
+      cli_usage_error(a->command, "option --ensemble: '%s' is not nve or langevin", a->value);
   } else if (cli_opt(a, arg, "dt")) {
     o->timestep = positive(a, "dt");
   } else if (cli_opt(a, arg, "temperature")) {
@@ -108,10 +110,14 @@ int cli_md_option(cli_args *a, const char *arg, cli_md_settings *s) {
   } else if (cli_opt(a, arg, "max-drift")) {
     o->max_drift = non_negative(a, "max-drift");
   } else if (cli_opt(a, arg, "bonds")) {
-    if (strcmp(a->value, "auto") == 0) o->bonds = -1;
-    else if (strcmp(a->value, "on") == 0) o->bonds = 1;
-    else if (strcmp(a->value, "off") == 0) o->bonds = 0;
-    else cli_usage_error(a->command, "option --bonds: '%s' is not auto, on or off", a->value);
+    if (strcmp(a->value, "auto") == 0)
+      o->bonds = -1;
+    else if (strcmp(a->value, "on") == 0)
+      o->bonds = 1;
+    else if (strcmp(a->value, "off") == 0)
+      o->bonds = 0;
+    else
+      cli_usage_error(a->command, "option --bonds: '%s' is not auto, on or off", a->value);
   } else if (cli_opt(a, arg, "check-every")) {
     o->check_every = (int)cli_long(a, "check-every", a->value, 1, 1L << 30);
   } else {
@@ -161,6 +167,6 @@ void cli_md_thermo_row(FILE *f, const tn_md *md) {
   tn_md_thermo th;
   tn_md_get_thermo(md, &th);
   fprintf(f, "%lld,%.10g,%.8g,%.12g,%.12g,%.12g,%.6e,%.6g,%d,%.8g\n", (long long)th.step, th.time,
-          th.temperature, th.e_pot, th.e_kin, th.e_tot, th.drift, th.min_distance,
-          th.bonds_broken, tn_md_msd(md));
+          th.temperature, th.e_pot, th.e_kin, th.e_tot, th.drift, th.min_distance, th.bonds_broken,
+          tn_md_msd(md));
 }
