@@ -128,7 +128,9 @@ else
 endif
 bench: $(BENCH_BIN)
 	@$(MAKE) --no-print-directory DOUBLE=1 $(BENCH_F64)
+	@mkdir -p $(BENCH_OUT)
 	@for b in $(BENCH_BIN); do TANNE_BENCH_OUT=$(BENCH_OUT) $$b || exit 1; done
+	@sh bench/md_vs_lammps.sh $(BENCH_OUT)
 	@TANNE_BENCH_OUT=$(BENCH_OUT)-float64 $(BENCH_F64) --inputs-only > /dev/null
 	@if [ -x /usr/bin/python3 ]; then \
 	  /usr/bin/python3 bench/torch_models.py $(BENCH_OUT) $(BENCH_OUT)-float64 || exit 1; \

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "liquid.h"
 #include "machine.h"
 #include "tanne.h"
 
@@ -33,29 +34,6 @@ static void print_machine(void) {
          DENSITY, CUTOFF);
 }
 
-/* n atoms on n of the m³ sites of a simple cubic lattice filling a box of
- * edge L, each moved by up to ±0.25 of the spacing along each axis, in the
- * random order of a partial Fisher-Yates shuffle of the sites. */
-static int make_liquid(double (*pos)[3], int n, double L, tn_rng *rng) {
-  int m = (int)ceil(cbrt((double)n) - 1e-9);
-  int64_t sites = (int64_t)m * m * m;
-  int64_t *site = malloc((size_t)sites * sizeof *site);
-  if (!site) return -1;
-  for (int64_t s = 0; s < sites; s++) site[s] = s;
-  double a = L / m;
-  for (int i = 0; i < n; i++) {
-    int64_t k = i + (int64_t)(tn_rng_uniform(rng) * (double)(sites - i));
-    int64_t s = site[k];
-    site[k] = site[i];
-    site[i] = s;
-    int64_t c[3] = {s / ((int64_t)m * m), s / m % m, s % m};
-    for (int d = 0; d < 3; d++)
-      pos[i][d] = a * ((double)c[d] + 0.5 + 0.5 * (tn_rng_uniform(rng) - 0.5));
-  }
-  free(site);
-  return 0;
-}
-
 int main(void) {
   static const int sizes[] = {1000, 3000, 10000, 30000, 100000};
   enum { N_SIZES = sizeof sizes / sizeof sizes[0] };
@@ -74,7 +52,7 @@ int main(void) {
     int n = sizes[s];
     double L = cbrt(n / DENSITY);
     double(*pos)[3] = malloc((size_t)n * sizeof *pos);
-    if (!pos || make_liquid(pos, n, L, &rng)) {
+    if (!pos || bench_make_liquid(pos, n, L, &rng)) {
       fprintf(stderr, "out of memory for %d atoms\n", n);
       return 1;
     }
