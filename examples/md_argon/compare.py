@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """compare.py REF MODEL [REF2]: the integrated absolute difference
 ∫|g_MODEL(r) - g_REF(r)| dr (Å) of the rdf.csv files in two tanne md output
-folders, and with REF2 the same between the two reference runs (the noise
-floor). Also each RDF's first peak."""
+folders, and with REF2 the same against it and between the two reference
+runs (the noise floor). Also each RDF's first peak."""
 import csv
 import sys
 
@@ -35,4 +35,5 @@ print(f"model     ({sys.argv[2]}): {peak(model)}")
 print(f"∫|g_model - g_ref| dr = {integrated(model, ref):.4f} Å")
 if len(sys.argv) > 3:
     ref2 = rdf(sys.argv[3])
+    print(f"∫|g_model - g_ref2| dr = {integrated(model, ref2):.4f} Å")
     print(f"∫|g_ref2 - g_ref| dr = {integrated(ref2, ref):.4f} Å (two reference runs: the noise)")
