@@ -4,9 +4,9 @@
  * liquid boxes of 10³ and about 10⁴ atoms. The weights are random: speed
  * does not depend on them, and the monitor is off because a random model is
  * no physical potential. With TANNE_BENCH_OUT set, the SchNet model and the
- * 1000-atom box are also written there (md_schnet.tnm, md_box_1000.xyz)
- * with the times (md_times.txt), for bench/md_vs_lammps.sh to run the same
- * system in LAMMPS through the KIM driver. */
+ * boxes are also written there (md_schnet.tnm, md_box_1000.xyz,
+ * md_box_10648.xyz) with the times (md_times.txt), for bench/md_vs_lammps.sh
+ * to run the same systems in LAMMPS through the KIM driver. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,8 +108,8 @@ int main(void) {
     if (!box) return 1;
     tn_frame f;
     tn_dataset_frame(box, 0, &f);
-    if (out && s == 0) {
-      snprintf(path, sizeof path, "%s/md_box_1000.xyz", out);
+    if (out) {
+      snprintf(path, sizeof path, "%s/md_box_%d.xyz", out, sizes[s]);
       if (tn_dataset_write_extxyz(box, path) != TN_STATUS_OK) status = 1;
     }
     for (int t = 0; t < 2; t++) {
