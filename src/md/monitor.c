@@ -8,29 +8,17 @@
 #include <math.h>
 #include <string.h>
 
+#include "../neighbors/pairs.h"
 #include "md.h"
 
 static double pair_distance(const tn_md *md, int32_t i, int32_t j, const int32_t shift[3]) {
-  double d2 = 0.0;
-  for (int k = 0; k < 3; k++) {
-    double d = md->pos[j][k] - md->pos[i][k] + shift[0] * md->cell[0][k] +
-               shift[1] * md->cell[1][k] + shift[2] * md->cell[2][k];
-    d2 += d * d;
-  }
-  return sqrt(d2);
+  double d[3];
+  nbr_pair_vector((const double(*)[3])md->pos, MD_CELL(md), i, j, shift, d);
+  return sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]);
 }
 
 static double covalent_sum(const tn_md *md, int32_t i, int32_t j) {
   return tn_element_covalent_radius(md->species[i]) + tn_element_covalent_radius(md->species[j]);
-}
-
-/* Each unordered pair once: i < j, or an atom with its own image counted
- * from the shift that is positive in its first nonzero component. */
-static int pair_once(int32_t i, int32_t j, const int32_t s[3]) {
-  if (i != j) return i < j;
-  for (int k = 0; k < 3; k++)
-    if (s[k] != 0) return s[k] > 0;
-  return 0;
 }
 
 tn_status md_find_bonds(tn_md *md) {
@@ -44,7 +32,7 @@ tn_status md_find_bonds(tn_md *md) {
     int count = 0;
     for (int64_t p = 0; p < nl->n_pairs; p++) {
       int32_t i = nl->i[p], j = nl->j[p];
-      if (!pair_once(i, j, nl->shift[p])) continue;
+      if (!nbr_pair_owner(i, j, nl->shift[p])) continue;
       double rc = covalent_sum(md, i, j);
       if (!(rc > 0.0) || pair_distance(md, i, j, nl->shift[p]) >= md->opt.bond_factor * rc)
         continue;

@@ -7,6 +7,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "../neighbors/pairs.h"
 #include "md.h"
 
 struct tn_rdf {
@@ -60,13 +61,10 @@ tn_status tn_rdf_add(tn_rdf *rdf, const tn_frame *frame) {
   double width = rdf->range / rdf->n_bins;
   const tn_neighbors *nl = rdf->nl;
   for (int64_t p = 0; p < nl->n_pairs; p++) {
-    double d2 = 0.0;
-    for (int k = 0; k < 3; k++) {
-      const int32_t *s = nl->shift[p];
-      double d = frame->pos[nl->j[p]][k] - frame->pos[nl->i[p]][k] + s[0] * frame->cell[0][k] +
-                 s[1] * frame->cell[1][k] + s[2] * frame->cell[2][k];
-      d2 += d * d;
-    }
+    double d[3];
+    nbr_pair_vector(frame->pos, (const double(*)[3])frame->cell, nl->i[p], nl->j[p], nl->shift[p],
+                    d);
+    double d2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
     int bin = (int)(sqrt(d2) / width);
     if (bin < rdf->n_bins) rdf->sum[bin] += 1.0 / norm;
   }

@@ -35,6 +35,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "../neighbors/pairs.h"
 #include "ref.h"
 
 #define NG_KB      8.617333262e-5     /* eV/K, CODATA 2018 */
@@ -123,20 +124,6 @@ static void add_gradient(ng_acc *acc, int from, int to, const double g[3], const
     for (int b = 0; b < 3; b++) acc->virial[a][b] += g[a] * d[b];
 }
 
-static void pair_vector(const double (*pos)[3], const double cell[3][3], int i, int j,
-                        const int32_t s[3], double d[3]) {
-  for (int a = 0; a < 3; a++)
-    d[a] = pos[j][a] - pos[i][a] + s[0] * cell[0][a] + s[1] * cell[1][a] + s[2] * cell[2][a];
-}
-
-/* Whether the list entry i -> j (shift s) is the one of its unordered pair
- * that is kept: the full list holds each pair in both directions, the
- * reverse having j and i swapped and the shift negated. */
-static int pair_owner(int i, int j, const int32_t s[3]) {
-  if (i != j) return i < j;
-  return s[0] > 0 || (s[0] == 0 && (s[1] > 0 || (s[1] == 0 && s[2] > 0)));
-}
-
 /* Lennard-Jones, each unordered pair once, half its energy to each atom. */
 static tn_status pair_terms(ng_acc *acc, const tn_noble_gas *pot, const tn_neighbors *nl,
                             const int32_t *species, const double (*pos)[3], const double cell[3][3],
@@ -151,9 +138,9 @@ static tn_status pair_terms(ng_acc *acc, const tn_noble_gas *pot, const tn_neigh
     }
   for (int64_t p = 0; p < nl->n_pairs; p++) {
     int i = nl->i[p], j = nl->j[p];
-    if (!pair_owner(i, j, nl->shift[p])) continue;
+    if (!nbr_pair_owner(i, j, nl->shift[p])) continue;
     double d[3];
-    pair_vector(pos, cell, i, j, nl->shift[p], d);
+    nbr_pair_vector(pos, cell, i, j, nl->shift[p], d);
     double r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
     if (r2 >= rc2) continue;
     if (r2 == 0.0)
@@ -239,7 +226,7 @@ static tn_status triple_terms(ng_acc *acc, const tn_noble_gas *pot, const tn_nei
       int j = nl->j[p];
       if (j < i) continue;
       double *d = work->vec[n];
-      pair_vector(pos, cell, i, j, nl->shift[p], d);
+      nbr_pair_vector(pos, cell, i, j, nl->shift[p], d);
       double r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
       if (r2 >= tc2) continue;
       work->len[n] = sqrt(r2);
